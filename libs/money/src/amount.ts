@@ -1,0 +1,47 @@
+/**
+ * Money is carried as integer cents in `bigint` and as decimal strings at the edges.
+ * No floating point ever touches an amount.
+ */
+export type Cents = bigint;
+
+/** The largest amount any request may carry: 1,000,000,000,000.00. */
+export const MAX_AMOUNT_CENTS: Cents = 100_000_000_000_000n;
+
+const AMOUNT_PATTERN = /^(0|[1-9]\d{0,12})(?:\.(\d{1,2}))?$/;
+
+export type AmountParseResult = { ok: true; cents: Cents } | { ok: false; reason: string };
+
+/**
+ * Parses a request amount: a positive decimal string with at most two decimals and no larger than
+ * {@link MAX_AMOUNT_CENTS}. Numbers, signs, exponents, spaces and separators are refused.
+ */
+export function parseAmount(value: unknown): AmountParseResult {
+  if (typeof value !== 'string') {
+    return { ok: false, reason: 'must be a decimal string such as "1250.00", not a JSON number' };
+  }
+  const match = AMOUNT_PATTERN.exec(value);
+  if (!match) {
+    return { ok: false, reason: 'must be a positive decimal string with at most two decimals' };
+  }
+  const cents = BigInt(match[1]) * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
+  if (cents <= 0n) return { ok: false, reason: 'must be greater than zero' };
+  if (cents > MAX_AMOUNT_CENTS) return { ok: false, reason: 'must not exceed 1000000000000.00' };
+  return { ok: true, cents };
+}
+
+/** Parses an amount that is already known to be valid (validated DTO fields). */
+export function toCents(value: string): Cents {
+  const parsed = parseAmount(value);
+  if (!parsed.ok) throw new RangeError(`invalid amount "${value}": ${parsed.reason}`);
+  return parsed.cents;
+}
+
+/** Formats cents as a decimal string with exactly two decimals ("-12.05", "0.00"). */
+export function formatCents(cents: Cents | number | string): string {
+  const value = BigInt(cents);
+  const negative = value < 0n;
+  const abs = negative ? -value : value;
+  const whole = abs / 100n;
+  const fraction = (abs % 100n).toString().padStart(2, '0');
+  return `${negative ? '-' : ''}${whole}.${fraction}`;
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { appConfig, validateConfiguration } from './config/configuration';
+import { createRootLogger, JsonLogger } from './common/logger';
+import { ProblemFilter, sendProblem } from './common/problem.filter';
+import { acceptCorrelationId, requestContext } from './common/request-context';
+import { createValidationPipe } from './common/validation';
+
+/** Builds the HTTP application exactly as production runs it; used by main, tests and scripts. */
+export async function createApp(): Promise<NestFastifyApplication> {
+  validateConfiguration();
+  const config = appConfig();
+  const rootLogger = createRootLogger(config.logLevel);
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: true,
+    genReqId: (req: { headers: Record<string, unknown> }) => acceptCorrelationId(req.headers['x-correlation-id']) ?? randomUUID(),
+    requestIdHeader: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+    logger: new JsonLogger(rootLogger.child({ component: 'nest' })),
+    bufferLogs: false,
+  });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-correlation-id', request.id);
+    requestContext.run({ correlationId: String(request.id), ip: request.ip }, done);
+  });
+  const httpLog = rootLogger.child({ component: 'http' });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    httpLog.info(
+      {
+        correlationId: request.id,
+        method: request.method,
+        route: request.routeOptions?.url ?? 'unmatched',
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    );
+    done();
+  });
+  // Errors raised by Fastify itself (malformed JSON, body too large) get the same problem body.
+  const fastifyErrors = new Logger('Fastify');
+  fastify.setErrorHandler((error, request, reply) => sendProblem(request, reply, error, fastifyErrors));
+
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  return app;
+}
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('ALL-USE Account Management')
+    .setDescription(
+      'System of record for ALL-USE portfolios: Generation, Revenue and Compounding accounts moved by an exact ' +
+        'double-entry ledger. Amounts are decimal strings with two decimals (USD). Errors are RFC 9457 problem ' +
+        'documents with a stable `code`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key issued by POST /v1/users/{id}/api-keys' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}

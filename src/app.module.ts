@@ -1,0 +1,48 @@
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { allConfigs, databaseConfig, rateLimitConfig, type DatabaseConfig, type RateLimitConfig } from './config/configuration';
+import { buildDataSourceOptions } from './database/data-source';
+import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { RedisService } from './infrastructure/redis.service';
+import { AccountsModule } from './modules/accounts/accounts.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuthGuard } from './modules/auth/auth.guard';
+import { AuthModule } from './modules/auth/auth.module';
+import { RateLimitGuard } from './modules/auth/rate-limit.guard';
+import { HealthModule } from './modules/health/health.module';
+import { TransactionsModule } from './modules/transactions/transactions.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs }),
+    InfrastructureModule,
+    EventEmitterModule.forRoot(),
+    TypeOrmModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: (db: DatabaseConfig) => buildDataSourceOptions(db),
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [rateLimitConfig.KEY, RedisService],
+      useFactory: (limits: RateLimitConfig, redis: RedisService) => ({
+        throttlers: [{ name: 'api-key', ttl: limits.windowMs, limit: limits.limit }],
+        storage: new ThrottlerStorageRedisService(redis.client),
+      }),
+    }),
+    AuditModule,
+    AuthModule,
+    AccountsModule,
+    TransactionsModule,
+    HealthModule,
+  ],
+  providers: [
+    // Order matters: authenticate first, then count the request against the caller's key.
+    { provide: APP_GUARD, useExisting: AuthGuard },
+    { provide: APP_GUARD, useExisting: RateLimitGuard },
+  ],
+})
+export class AppModule {}

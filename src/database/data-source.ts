@@ -1,0 +1,42 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { InitialSchema1764400000000 } from './migrations/1764400000000-initial-schema';
+
+export interface DataSourceSettings {
+  url: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+}
+
+/** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
+export const MIGRATIONS = [InitialSchema1764400000000];
+
+/** The one place that builds connection options: used by the app, the migration script and tests. */
+export function buildDataSourceOptions(settings: DataSourceSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    entities: [],
+    logging: false,
+    extra: {
+      max: settings.poolSize,
+      statement_timeout: settings.statementTimeoutMs || undefined,
+      application_name: 'alluse-api',
+    },
+  };
+}
+
+/** Runs pending migrations on a short-lived connection. */
+export async function runMigrations(settings: Omit<DataSourceSettings, 'poolSize'>): Promise<string[]> {
+  const dataSource = new DataSource(buildDataSourceOptions({ ...settings, poolSize: 1 }));
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}

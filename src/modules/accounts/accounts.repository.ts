@@ -1,0 +1,233 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AccountConfig } from './domain/account-config';
+import type { AccountStatus, AccountType } from './domain/account-types';
+import type { Allocation, Template } from './domain/templates';
+
+export interface PortfolioRow {
+  id: string;
+  owner_id: string;
+  name: string;
+  template: Template;
+  gen_pct: number;
+  rev_pct: number;
+  com_pct: number;
+  buffer_bp: number;
+  fork_threshold: string;
+  merge_threshold: string;
+  merge_mode: 'auto' | 'confirm';
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AccountRow {
+  id: string;
+  portfolio_id: string;
+  type: AccountType;
+  status: AccountStatus;
+  unit_id: string | null;
+  parent_account_id: string | null;
+  baseline: string;
+  cash: string;
+  contracts: string;
+  leaps: string;
+  buffer_bp: number;
+  config: AccountConfig;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Facts about an account that never change once it exists: safe to cache indefinitely. */
+export interface AccountFacts {
+  id: string;
+  portfolioId: string;
+  ownerId: string;
+  type: AccountType;
+  createdAt: Date;
+}
+
+export interface NewPortfolio {
+  ownerId: string;
+  name: string;
+  template: Template;
+  allocation: Allocation;
+  forkThreshold: bigint;
+  mergeThreshold: bigint;
+  mergeMode: 'auto' | 'confirm';
+}
+
+export interface NewAccount {
+  type: AccountType;
+  bufferBp: number;
+  config: AccountConfig;
+}
+
+export interface TypeTotals {
+  type: AccountType;
+  accounts: number;
+  cash: string;
+  contracts: string;
+  leaps: string;
+}
+
+const ACCOUNT_COLUMNS = `id, portfolio_id, type, status, unit_id, parent_account_id, baseline::text, cash::text,
+  contracts::text, leaps::text, buffer_bp, config, created_at, updated_at`;
+const portfolioColumns = (p = '') => `${p}id, ${p}owner_id, ${p}name, ${p}template, ${p}gen_pct, ${p}rev_pct,
+  ${p}com_pct, ${p}buffer_bp, ${p}fork_threshold::text, ${p}merge_threshold::text, ${p}merge_mode, ${p}created_at,
+  ${p}updated_at`;
+const PORTFOLIO_COLUMNS = portfolioColumns();
+
+@Injectable()
+export class AccountsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
+  async insertPortfolio(m: EntityManager, p: NewPortfolio): Promise<PortfolioRow> {
+    const rows: PortfolioRow[] = await m.query(
+      `INSERT INTO portfolios (owner_id, name, template, gen_pct, rev_pct, com_pct, buffer_bp,
+                               fork_threshold, merge_threshold, merge_mode)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${PORTFOLIO_COLUMNS}`,
+      [
+        p.ownerId,
+        p.name,
+        p.template,
+        p.allocation.gen,
+        p.allocation.rev,
+        p.allocation.com,
+        p.allocation.bufferBp,
+        p.forkThreshold.toString(),
+        p.mergeThreshold.toString(),
+        p.mergeMode,
+      ],
+    );
+    return rows[0];
+  }
+
+  /** Inserts accounts in the given order in one statement; returns them in that order. */
+  async insertAccounts(m: EntityManager, portfolioId: string, accounts: NewAccount[]): Promise<AccountRow[]> {
+    return m.query(
+      `INSERT INTO accounts (portfolio_id, type, buffer_bp, config)
+       SELECT $1, a.type, a.buffer_bp, a.config
+         FROM jsonb_to_recordset($2::jsonb) WITH ORDINALITY AS a (type text, buffer_bp int, config jsonb, ord int)
+        ORDER BY ord
+       RETURNING ${ACCOUNT_COLUMNS}`,
+      [portfolioId, JSON.stringify(accounts.map((a) => ({ type: a.type, buffer_bp: a.bufferBp, config: a.config })))],
+    );
+  }
+
+  async findPortfolio(id: string): Promise<PortfolioRow | undefined> {
+    const rows: PortfolioRow[] = await this.db.query(`SELECT ${PORTFOLIO_COLUMNS} FROM portfolios WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  /** All portfolios (scope 'all'), those a user owns, or those granted to a user. */
+  async listPortfolios(scope: { all: true } | { ownerId: string } | { granteeId: string }): Promise<PortfolioRow[]> {
+    if ('all' in scope) {
+      return this.db.query(`SELECT ${PORTFOLIO_COLUMNS} FROM portfolios ORDER BY created_at, id`);
+    }
+    if ('ownerId' in scope) {
+      return this.db.query(`SELECT ${PORTFOLIO_COLUMNS} FROM portfolios WHERE owner_id = $1 ORDER BY created_at, id`, [
+        scope.ownerId,
+      ]);
+    }
+    return this.db.query(
+      `SELECT ${portfolioColumns('p.')} FROM portfolios p
+         JOIN portfolio_grants g ON g.portfolio_id = p.id AND g.user_id = $1
+        ORDER BY p.created_at, p.id`,
+      [scope.granteeId],
+    );
+  }
+
+  async totalsByType(portfolioId: string): Promise<TypeTotals[]> {
+    return this.db.query(
+      `SELECT type, count(*)::int AS accounts, sum(cash)::text AS cash, sum(contracts)::text AS contracts,
+              sum(leaps)::text AS leaps
+         FROM accounts WHERE portfolio_id = $1 GROUP BY type`,
+      [portfolioId],
+    );
+  }
+
+  async findAccount(id: string, m?: EntityManager, lock = false): Promise<AccountRow | undefined> {
+    const rows: AccountRow[] = await (m ?? this.db).query(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  async listAccounts(portfolioId: string): Promise<AccountRow[]> {
+    return this.db.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE portfolio_id = $1 ORDER BY created_at, id`, [
+      portfolioId,
+    ]);
+  }
+
+  async accountFacts(ids: string[]): Promise<AccountFacts[]> {
+    const rows: { id: string; portfolio_id: string; owner_id: string; type: AccountType; created_at: Date }[] =
+      await this.db.query(
+        `SELECT a.id, a.portfolio_id, p.owner_id, a.type, a.created_at
+           FROM accounts a JOIN portfolios p ON p.id = a.portfolio_id WHERE a.id = ANY ($1::uuid[])`,
+        [ids],
+      );
+    return rows.map((r) => ({
+      id: r.id,
+      portfolioId: r.portfolio_id,
+      ownerId: r.owner_id,
+      type: r.type,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async updateAccount(
+    m: EntityManager,
+    id: string,
+    change: { status: AccountStatus; bufferBp: number; config: AccountConfig },
+  ): Promise<AccountRow> {
+    const [rows] = await m.query(
+      `UPDATE accounts SET status = $2, buffer_bp = $3, config = $4, updated_at = now()
+        WHERE id = $1 RETURNING ${ACCOUNT_COLUMNS}`,
+      [id, change.status, change.bufferBp, JSON.stringify(change.config)],
+    );
+    return rows[0];
+  }
+
+  async findGrant(portfolioId: string, userId: string): Promise<'operator' | 'viewer' | undefined> {
+    const rows: { role: 'operator' | 'viewer' }[] = await this.db.query(
+      'SELECT role FROM portfolio_grants WHERE portfolio_id = $1 AND user_id = $2',
+      [portfolioId, userId],
+    );
+    return rows[0]?.role;
+  }
+
+  async upsertGrant(m: EntityManager, portfolioId: string, userId: string, role: string, grantedBy: string) {
+    await m.query(
+      `INSERT INTO portfolio_grants (portfolio_id, user_id, role, granted_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (portfolio_id, user_id) DO UPDATE SET role = EXCLUDED.role, granted_by = EXCLUDED.granted_by`,
+      [portfolioId, userId, role, grantedBy],
+    );
+  }
+
+  async deleteGrant(m: EntityManager, portfolioId: string, userId: string): Promise<boolean> {
+    const [, count] = await m.query('DELETE FROM portfolio_grants WHERE portfolio_id = $1 AND user_id = $2', [
+      portfolioId,
+      userId,
+    ]);
+    return count > 0;
+  }
+
+  async listGrants(portfolioId: string) {
+    const rows: { user_id: string; role: string; granted_by: string; created_at: Date }[] = await this.db.query(
+      'SELECT user_id, role, granted_by, created_at FROM portfolio_grants WHERE portfolio_id = $1 ORDER BY created_at',
+      [portfolioId],
+    );
+    return rows;
+  }
+
+  async findUserRole(userId: string): Promise<string | undefined> {
+    const rows: { role: string }[] = await this.db.query('SELECT role FROM users WHERE id = $1', [userId]);
+    return rows[0]?.role;
+  }
+}

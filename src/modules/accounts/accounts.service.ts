@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+import { accountNotFound, grantNotAllowed, portfolioNotFound } from './accounts.errors';
+import { AccountsRepository } from './accounts.repository';
+import { applyConfigPatch } from './domain/account-config';
+import { accountFigures } from './domain/balances';
+import { percentToBasisPoints } from './domain/percent';
+import { assertStatusChange } from './domain/status';
+import type { AccountView, GrantView, PortfolioDetailView, PortfolioView } from './dto/account.view';
+import type { UpdateAccountDto } from './dto/update-account.dto';
+import { PortfolioAccessService, PortfolioAction } from './portfolio-access.service';
+import { toAccountView, toPortfolioView, toTotalsView } from './views';
+import { AppError } from '@app/errors';
+
+/** Reads of portfolios and accounts, account configuration, and access grants. */
+@Injectable()
+export class AccountsService {
+  constructor(
+    private readonly repository: AccountsRepository,
+    private readonly access: PortfolioAccessService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async listPortfolios(principal: Principal): Promise<PortfolioView[]> {
+    const scope =
+      principal.role === 'admin' || principal.role === 'auditor'
+        ? { all: true as const }
+        : principal.role === 'manager'
+          ? { ownerId: principal.userId }
+          : { granteeId: principal.userId };
+    return (await this.repository.listPortfolios(scope)).map(toPortfolioView);
+  }
+
+  async getPortfolio(principal: Principal, id: string): Promise<PortfolioDetailView> {
+    await this.access.assert(principal, id, 'read');
+    const portfolio = await this.repository.findPortfolio(id);
+    if (!portfolio) throw portfolioNotFound(id);
+    return { ...toPortfolioView(portfolio), totals: toTotalsView(await this.repository.totalsByType(id)) };
+  }
+
+  async listAccounts(principal: Principal, portfolioId: string): Promise<AccountView[]> {
+    await this.access.assert(principal, portfolioId, 'read');
+    return (await this.repository.listAccounts(portfolioId)).map(toAccountView);
+  }
+
+  async getAccount(principal: Principal, id: string): Promise<AccountView> {
+    const row = await this.repository.findAccount(id);
+    if (!row) throw accountNotFound(id);
+    await this.assertAccountAccess(principal, row.portfolio_id, id, 'read');
+    return toAccountView(row);
+  }
+
+  /** Reconfigures an account and/or changes its status, under a row lock (domain.md §7). */
+  async updateAccount(principal: Principal, id: string, patch: UpdateAccountDto): Promise<AccountView> {
+    const current = await this.repository.findAccount(id);
+    if (!current) throw accountNotFound(id);
+    await this.assertAccountAccess(principal, current.portfolio_id, id, 'manage');
+    const { status, bufferPct, ...configPatch } = patch;
+    const updated = await this.repository.transaction(async (m) => {
+      const row = (await this.repository.findAccount(id, m, true))!;
+      const config = applyConfigPatch(row.config, configPatch);
+      const bufferBp = bufferPct === undefined ? row.buffer_bp : percentToBasisPoints(bufferPct)!;
+      const nextStatus = status ?? row.status;
+      const pockets = { cash: BigInt(row.cash), contracts: BigInt(row.contracts), leaps: BigInt(row.leaps) };
+      assertStatusChange(row.status, nextStatus, accountFigures(pockets, row.buffer_bp).total);
+      const result = await this.repository.updateAccount(m, id, { status: nextStatus, bufferBp, config });
+      await this.audit.record(
+        {
+          action: 'account.update',
+          entityType: 'account',
+          entityId: id,
+          portfolioId: row.portfolio_id,
+          details: { change: patch, before: { status: row.status, bufferBp: row.buffer_bp, config: row.config } },
+        },
+        m,
+      );
+      return result;
+    });
+    return toAccountView(updated);
+  }
+
+  async listGrants(principal: Principal, portfolioId: string): Promise<GrantView[]> {
+    await this.access.assert(principal, portfolioId, 'manage');
+    return (await this.repository.listGrants(portfolioId)).map((g) => ({
+      userId: g.user_id,
+      role: g.role,
+      grantedBy: g.granted_by,
+      createdAt: g.created_at.toISOString(),
+    }));
+  }
+
+  /** Gives a user operator or viewer access to a portfolio; the user's own role must allow it. */
+  async grant(principal: Principal, portfolioId: string, userId: string, role: 'operator' | 'viewer') {
+    await this.access.assert(principal, portfolioId, 'manage');
+    const userRole = await this.repository.findUserRole(userId);
+    if (!userRole) throw new AppError('not_found', 'USER_NOT_FOUND', `user ${userId} was not found`);
+    if (userRole !== 'operator' && userRole !== 'viewer') {
+      throw grantNotAllowed(`only operators and viewers are granted access; this user is a ${userRole}`);
+    }
+    if (userRole === 'viewer' && role === 'operator') {
+      throw grantNotAllowed('a viewer cannot be granted operator access');
+    }
+    await this.repository.transaction(async (m) => {
+      await this.repository.upsertGrant(m, portfolioId, userId, role, principal.userId);
+      await this.audit.record(
+        { action: 'grant.create', entityType: 'grant', entityId: userId, portfolioId, details: { userId, role } },
+        m,
+      );
+    });
+    this.access.forgetGrant(portfolioId, userId);
+    return (await this.listGrants(principal, portfolioId)).find((g) => g.userId === userId)!;
+  }
+
+  async revokeGrant(principal: Principal, portfolioId: string, userId: string): Promise<void> {
+    await this.access.assert(principal, portfolioId, 'manage');
+    await this.repository.transaction(async (m) => {
+      if (!(await this.repository.deleteGrant(m, portfolioId, userId))) {
+        throw new AppError('not_found', 'GRANT_NOT_FOUND', `user ${userId} has no access to portfolio ${portfolioId}`);
+      }
+      await this.audit.record({ action: 'grant.revoke', entityType: 'grant', entityId: userId, portfolioId }, m);
+    });
+    this.access.forgetGrant(portfolioId, userId);
+  }
+
+  /** Checks access to an account's portfolio; an invisible portfolio hides the account too. */
+  async assertAccountAccess(principal: Principal, portfolioId: string, accountId: string, action: PortfolioAction) {
+    try {
+      await this.access.assert(principal, portfolioId, action);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'PORTFOLIO_NOT_FOUND') throw accountNotFound(accountId);
+      throw error;
+    }
+  }
+}

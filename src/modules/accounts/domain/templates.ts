@@ -1,0 +1,57 @@
+import { AppError } from '@app/errors';
+import { percentToBasisPoints } from './percent';
+
+export const TEMPLATES = ['moderate', 'conservative', 'aggressive', 'custom'] as const;
+export type Template = (typeof TEMPLATES)[number];
+
+export interface Allocation {
+  gen: number;
+  rev: number;
+  com: number;
+  /** Cash buffer in basis points (5 % = 500). */
+  bufferBp: number;
+}
+
+/** domain.md §7: the allocation templates. */
+export const TEMPLATE_ALLOCATIONS: Record<Exclude<Template, 'custom'>, Allocation> = {
+  moderate: { gen: 40, rev: 30, com: 30, bufferBp: 500 },
+  conservative: { gen: 30, rev: 50, com: 20, bufferBp: 700 },
+  aggressive: { gen: 50, rev: 20, com: 30, bufferBp: 300 },
+};
+
+export interface AllocationInput {
+  gen: number;
+  rev: number;
+  com: number;
+  bufferPct: number;
+}
+
+const invalid = (field: string, message: string) =>
+  new AppError('validation', 'VALIDATION_FAILED', `${field} ${message}`, { errors: [{ field, message }] });
+
+/**
+ * The allocation a new portfolio gets: a named template, or a custom one of three whole
+ * percentages summing to 100 with a buffer of 0–20 %.
+ */
+export function resolveAllocation(template: Template | undefined, custom: AllocationInput | undefined): Allocation {
+  const chosen = template ?? (custom ? 'custom' : 'moderate');
+  if (chosen !== 'custom') {
+    if (custom) throw invalid('allocation', 'is only accepted with template "custom"');
+    return TEMPLATE_ALLOCATIONS[chosen];
+  }
+  if (!custom) throw invalid('allocation', 'is required with template "custom"');
+  for (const key of ['gen', 'rev', 'com'] as const) {
+    const value = custom[key];
+    if (!Number.isInteger(value) || value < 0 || value > 100) {
+      throw invalid(`allocation.${key}`, 'must be a whole percentage from 0 to 100');
+    }
+  }
+  if (custom.gen + custom.rev + custom.com !== 100) {
+    throw invalid('allocation', 'percentages gen + rev + com must sum to 100');
+  }
+  const bufferBp = percentToBasisPoints(custom.bufferPct);
+  if (bufferBp === undefined || bufferBp > 2000) {
+    throw invalid('allocation.bufferPct', 'must be a percentage from 0 to 20 with at most two decimals');
+  }
+  return { gen: custom.gen, rev: custom.rev, com: custom.com, bufferBp };
+}

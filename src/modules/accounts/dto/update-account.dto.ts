@@ -1,0 +1,84 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { WEEKDAYS, type Weekday } from '../domain/account-types';
+
+const TWO_DECIMALS = { maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false };
+
+export class DeltaRangeDto {
+  @ApiPropertyOptional({ minimum: 10, maximum: 60 }) @IsInt() @Min(10) @Max(60) min: number;
+  @ApiPropertyOptional({ minimum: 20, maximum: 70 }) @IsInt() @Min(20) @Max(70) max: number;
+}
+
+/** domain.md §7: every field optional; ranges per field, cross-field rules in the domain. */
+export class UpdateAccountDto {
+  @ApiPropertyOptional({ enum: ['ACTIVE', 'SUSPENDED', 'CLOSED'], description: 'CLOSED only at zero value' })
+  @IsOptional()
+  @IsIn(['ACTIVE', 'SUSPENDED', 'CLOSED'])
+  status?: 'ACTIVE' | 'SUSPENDED' | 'CLOSED';
+
+  @ApiPropertyOptional({ minimum: 0.1, maximum: 5 })
+  @IsOptional()
+  @IsNumber(TWO_DECIMALS)
+  @Min(0.1)
+  @Max(5)
+  weeklyTargetPct?: number;
+
+  @ApiPropertyOptional({ type: DeltaRangeDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeltaRangeDto)
+  deltaRange?: DeltaRangeDto;
+
+  @ApiPropertyOptional({ enum: WEEKDAYS, isArray: true })
+  @IsOptional()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(5)
+  @IsIn(WEEKDAYS, { each: true })
+  entryDays?: Weekday[];
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100 })
+  @IsOptional()
+  @IsNumber(TWO_DECIMALS)
+  @Min(0)
+  @Max(100)
+  positionSizingPct?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'contracts share of a reinvestment' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  contractsPct?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'LEAPS share; contractsPct + leapsPct = 100' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  leapsPct?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 20 })
+  @IsOptional()
+  @IsNumber(TWO_DECIMALS)
+  @Min(0)
+  @Max(20)
+  bufferPct?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100 })
+  @IsOptional()
+  @IsNumber(TWO_DECIMALS)
+  @Min(0)
+  @Max(100)
+  maxDrawdownPct?: number;
+}

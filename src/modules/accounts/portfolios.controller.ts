@@ -1,0 +1,73 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { uuidPipe } from '../../common/uuid.pipe';
+import { CurrentPrincipal } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { AccountsService } from './accounts.service';
+import { AccountView, GrantView, PortfolioDetailView, PortfolioView } from './dto/account.view';
+import { CreateGrantDto } from './dto/grant.dto';
+
+@ApiTags('portfolios')
+@ApiBearerAuth()
+@Controller('v1/portfolios')
+export class PortfoliosController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The caller's portfolios (all of them for admins and auditors)" })
+  @ApiOkResponse({ type: [PortfolioView] })
+  list(@CurrentPrincipal() principal: Principal): Promise<PortfolioView[]> {
+    return this.accounts.listPortfolios(principal);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A portfolio with its totals by account type' })
+  @ApiOkResponse({ type: PortfolioDetailView })
+  get(@CurrentPrincipal() principal: Principal, @Param('id', uuidPipe) id: string): Promise<PortfolioDetailView> {
+    return this.accounts.getPortfolio(principal, id);
+  }
+
+  @Get(':id/accounts')
+  @ApiOperation({ summary: "A portfolio's accounts, root accounts first" })
+  @ApiOkResponse({ type: [AccountView] })
+  listAccounts(@CurrentPrincipal() principal: Principal, @Param('id', uuidPipe) id: string): Promise<AccountView[]> {
+    return this.accounts.listAccounts(principal, id);
+  }
+
+  @Get(':id/grants')
+  @ApiOperation({ summary: 'Who has operator or viewer access (owner manager, admin)' })
+  @ApiOkResponse({ type: [GrantView] })
+  listGrants(@CurrentPrincipal() principal: Principal, @Param('id', uuidPipe) id: string): Promise<GrantView[]> {
+    return this.accounts.listGrants(principal, id);
+  }
+
+  @Post(':id/grants')
+  @ApiOperation({ summary: 'Grant an operator or viewer access to the portfolio (owner manager, admin)' })
+  @ApiCreatedResponse({ type: GrantView })
+  grant(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuidPipe) id: string,
+    @Body() body: CreateGrantDto,
+  ): Promise<GrantView> {
+    return this.accounts.grant(principal, id, body.userId, body.role);
+  }
+
+  @Delete(':id/grants/:userId')
+  @HttpCode(204)
+  @ApiOperation({ summary: "Remove a user's access to the portfolio (owner manager, admin)" })
+  @ApiNoContentResponse()
+  revokeGrant(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuidPipe) id: string,
+    @Param('userId', uuidPipe) userId: string,
+  ): Promise<void> {
+    return this.accounts.revokeGrant(principal, id, userId);
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { AuthGuard } from './auth.guard';
+import { AuthRepository } from './auth.repository';
+import { AuthService } from './auth.service';
+import { RateLimitGuard } from './rate-limit.guard';
+import { UsersController } from './users.controller';
+
+@Module({
+  imports: [AuditModule],
+  controllers: [UsersController],
+  providers: [AuthRepository, AuthService, AuthGuard, RateLimitGuard],
+  exports: [AuthService, AuthGuard, RateLimitGuard],
+})
+export class AuthModule {}

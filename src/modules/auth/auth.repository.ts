@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Principal, Role } from './principal';
+
+export interface UserRow {
+  id: string;
+  name: string;
+  role: Role;
+  created_at: Date;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  user_id: string;
+  prefix: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+@Injectable()
+export class AuthRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async findPrincipalByKeyHash(hash: string): Promise<Principal | undefined> {
+    const rows: { key_id: string; user_id: string; role: Role }[] = await this.db.query(
+      `SELECT k.id AS key_id, u.id AS user_id, u.role
+         FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+      [hash],
+    );
+    const row = rows[0];
+    return row && { keyId: row.key_id, userId: row.user_id, role: row.role };
+  }
+
+  async insertUser(m: EntityManager, name: string, role: Role): Promise<UserRow> {
+    const rows: UserRow[] = await m.query(
+      'INSERT INTO users (name, role) VALUES ($1, $2) RETURNING id, name, role, created_at',
+      [name, role],
+    );
+    return rows[0];
+  }
+
+  async findUser(id: string): Promise<UserRow | undefined> {
+    const rows: UserRow[] = await this.db.query('SELECT id, name, role, created_at FROM users WHERE id = $1', [id]);
+    return rows[0];
+  }
+
+  async listUsers(): Promise<UserRow[]> {
+    return this.db.query('SELECT id, name, role, created_at FROM users ORDER BY created_at, id');
+  }
+
+  /** Inserts the key unless its hash exists; returns undefined when it already did. */
+  async insertKey(m: EntityManager, userId: string, hash: string, prefix: string): Promise<ApiKeyRow | undefined> {
+    const rows: ApiKeyRow[] = await m.query(
+      `INSERT INTO api_keys (user_id, key_hash, prefix) VALUES ($1, $2, $3)
+       ON CONFLICT (key_hash) DO NOTHING
+       RETURNING id, user_id, prefix, created_at, revoked_at`,
+      [userId, hash, prefix],
+    );
+    return rows[0];
+  }
+
+  async keyExists(hash: string, m: EntityManager): Promise<boolean> {
+    const rows = await m.query('SELECT 1 FROM api_keys WHERE key_hash = $1', [hash]);
+    return rows.length > 0;
+  }
+
+  /** Revokes a key; returns its row, or undefined when there is no such active key. */
+  async revokeKey(m: EntityManager, id: string): Promise<(ApiKeyRow & { key_hash: string }) | undefined> {
+    const [rows] = await m.query(
+      `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL
+       RETURNING id, user_id, prefix, created_at, revoked_at, key_hash`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  async listKeys(userId: string): Promise<ApiKeyRow[]> {
+    return this.db.query(
+      'SELECT id, user_id, prefix, created_at, revoked_at FROM api_keys WHERE user_id = $1 ORDER BY created_at',
+      [userId],
+    );
+  }
+
+  /** Serialises admin bootstrapping across instances for the length of the transaction. */
+  async lockBootstrap(m: EntityManager): Promise<void> {
+    await m.query("SELECT pg_advisory_xact_lock(hashtext('alluse:bootstrap-admin'))");
+  }
+
+  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+}

@@ -1,0 +1,28 @@
+import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { ThrottlerException, ThrottlerGuard } from '@nestjs/throttler';
+import type { Principal } from './principal';
+
+/**
+ * Per-key rate limit, counted in Redis so the limit holds across instances. Runs after the
+ * AuthGuard; unauthenticated routes (probes, docs) are limited by client address.
+ * When Redis is unreachable the limit is not enforced rather than failing every request.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  private readonly log = new Logger(RateLimitGuard.name);
+
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    const principal = req.principal as Principal | undefined;
+    return principal ? `key:${principal.keyId}` : `ip:${String(req.ip)}`;
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await super.canActivate(context);
+    } catch (error) {
+      if (error instanceof ThrottlerException) throw error;
+      this.log.warn(`rate limit not enforced: ${(error as Error).message}`);
+      return true;
+    }
+  }
+}

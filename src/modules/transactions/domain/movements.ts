@@ -1,0 +1,188 @@
+import { AppError } from '@app/errors';
+import type { Cents } from '@app/money';
+import { assertBalanced, deltasFromLegs, negateLegs, ruleRefusal } from './postings';
+import {
+  AccountDelta,
+  AccountFactsLite,
+  ExternalLedger,
+  Leg,
+  MARKET_STATUSES,
+  MovementKind,
+  OWNER_STATUSES,
+  PlannedTransaction,
+  TransactionKind,
+} from './ledger.types';
+
+export interface MovementInput {
+  kind: MovementKind;
+  accountId: string;
+  toAccountId?: string;
+  amount: Cents;
+  effectiveAt?: Date;
+  memo?: string;
+}
+
+/** Where the other side of a single-account movement lives, and which way the money goes. */
+const SINGLE_ACCOUNT: Record<Exclude<MovementKind, 'TRANSFER'>, { external: ExternalLedger; credit: boolean }> = {
+  DEPOSIT: { external: 'external:bank', credit: true },
+  WITHDRAWAL: { external: 'external:bank', credit: false },
+  PREMIUM: { external: 'external:market', credit: true },
+  TRADING_LOSS: { external: 'external:market', credit: false },
+  FEE: { external: 'external:fees', credit: false },
+};
+
+const accountMissing = (id: string) => new AppError('not_found', 'ACCOUNT_NOT_FOUND', `account ${id} was not found`);
+
+/**
+ * domain.md §3: turns a requested movement into balanced legs plus the per-account deltas and
+ * guards that the database checks under lock. Rules that depend only on immutable facts (type,
+ * portfolio, creation time) are decided here; balances and status are checked by the database.
+ */
+export function planMovement(
+  id: string,
+  input: MovementInput,
+  facts: ReadonlyMap<string, AccountFactsLite>,
+  now: Date,
+): PlannedTransaction {
+  const account = facts.get(input.accountId);
+  if (!account) throw accountMissing(input.accountId);
+  assertEffectiveAt(input.effectiveAt, [account], now);
+
+  if (input.kind === 'TRANSFER') return planTransfer(id, input, account, facts, now);
+  if (input.toAccountId !== undefined) {
+    throw new AppError('validation', 'VALIDATION_FAILED', 'toAccountId is only accepted for TRANSFER', {
+      errors: [{ field: 'toAccountId', message: 'only accepted for TRANSFER' }],
+    });
+  }
+  if (input.kind === 'WITHDRAWAL' && account.type === 'COM') {
+    throw ruleRefusal('COM_WITHDRAWAL_FORBIDDEN', 'money can never be withdrawn from a COM account');
+  }
+
+  const rule = SINGLE_ACCOUNT[input.kind];
+  const signed = rule.credit ? input.amount : -input.amount;
+  const legs: Leg[] = [
+    { accountId: account.id, ledger: 'cash', amount: signed },
+    { accountId: null, ledger: rule.external, amount: -signed },
+  ];
+  // Capital flows move a GEN baseline; performance flows (premium, loss, fee) do not.
+  const movesBaseline = account.type === 'GEN' && (input.kind === 'DEPOSIT' || input.kind === 'WITHDRAWAL');
+  const accounts = deltasFromLegs(legs, () => ({
+    statuses: input.kind === 'DEPOSIT' || input.kind === 'WITHDRAWAL' ? OWNER_STATUSES : MARKET_STATUSES,
+    availableDebit: input.kind === 'WITHDRAWAL' ? input.amount : undefined,
+    baseline: movesBaseline ? signed : 0n,
+  }));
+  return finish(id, input.kind, account.portfolioId, legs, accounts, input);
+}
+
+function planTransfer(
+  id: string,
+  input: MovementInput,
+  from: AccountFactsLite,
+  facts: ReadonlyMap<string, AccountFactsLite>,
+  now: Date,
+): PlannedTransaction {
+  if (!input.toAccountId) {
+    throw new AppError('validation', 'VALIDATION_FAILED', 'toAccountId is required for TRANSFER', {
+      errors: [{ field: 'toAccountId', message: 'required for TRANSFER' }],
+    });
+  }
+  const to = facts.get(input.toAccountId);
+  if (!to) throw accountMissing(input.toAccountId);
+  if (to.id === from.id) throw ruleRefusal('SAME_ACCOUNT_TRANSFER', 'a transfer needs two different accounts');
+  if (to.portfolioId !== from.portfolioId) {
+    throw ruleRefusal('CROSS_PORTFOLIO_TRANSFER', 'transfers stay within one portfolio');
+  }
+  if (from.type === 'COM') throw ruleRefusal('COM_WITHDRAWAL_FORBIDDEN', 'money can never be transferred out of a COM account');
+  assertEffectiveAt(input.effectiveAt, [to], now);
+
+  const legs: Leg[] = [
+    { accountId: from.id, ledger: 'cash', amount: -input.amount },
+    { accountId: to.id, ledger: 'cash', amount: input.amount },
+  ];
+  const accounts = deltasFromLegs(legs, (accountId) => {
+    const isFrom = accountId === from.id;
+    const type = isFrom ? from.type : to.type;
+    return {
+      statuses: OWNER_STATUSES,
+      availableDebit: isFrom ? input.amount : undefined,
+      baseline: type === 'GEN' ? (isFrom ? -input.amount : input.amount) : 0n,
+    };
+  });
+  return finish(id, 'TRANSFER', from.portfolioId, legs, accounts, input);
+}
+
+/** A stored transaction as far as reversing it is concerned. */
+export interface ReversibleTransaction {
+  id: string;
+  kind: TransactionKind;
+  portfolioId: string;
+  legs: Leg[];
+  baselineChanges: { id: string; baseline: Cents }[];
+  reversedById: string | null;
+}
+
+const REVERSIBLE = new Set<TransactionKind>(['DEPOSIT', 'WITHDRAWAL', 'PREMIUM', 'TRADING_LOSS', 'FEE', 'TRANSFER']);
+
+/** domain.md §3: a reversal posts the negation of the original; each transaction is reversed once. */
+export function planReversal(
+  id: string,
+  original: ReversibleTransaction,
+  options: { effectiveAt?: Date; memo?: string },
+): PlannedTransaction {
+  if (!REVERSIBLE.has(original.kind)) {
+    throw ruleRefusal('TRANSACTION_NOT_REVERSIBLE', `a ${original.kind} transaction cannot be reversed`);
+  }
+  if (original.reversedById) {
+    throw new AppError('conflict', 'TRANSACTION_ALREADY_REVERSED', `transaction ${original.id} was already reversed`);
+  }
+  const legs = negateLegs(original.legs);
+  const baselineOf = new Map(original.baselineChanges.map((b) => [b.id, -b.baseline]));
+  const accounts = deltasFromLegs(legs, (accountId) => ({
+    statuses: MARKET_STATUSES,
+    baseline: baselineOf.get(accountId) ?? 0n,
+  }));
+  return {
+    id,
+    kind: 'REVERSAL',
+    portfolioId: original.portfolioId,
+    effectiveAt: options.effectiveAt,
+    memo: options.memo,
+    reversesId: original.id,
+    legs,
+    accounts,
+  };
+}
+
+function finish(
+  id: string,
+  kind: TransactionKind,
+  portfolioId: string,
+  legs: Leg[],
+  accounts: AccountDelta[],
+  input: { effectiveAt?: Date; memo?: string },
+): PlannedTransaction {
+  assertBalanced(legs);
+  return { id, kind, portfolioId, effectiveAt: input.effectiveAt, memo: input.memo, legs, accounts };
+}
+
+/** A backdated movement may not be in the future, nor before any account it touches existed. */
+export function assertEffectiveAt(effectiveAt: Date | undefined, accounts: AccountFactsLite[], now: Date): void {
+  if (!effectiveAt) return;
+  if (effectiveAt.getTime() > now.getTime()) {
+    throw new AppError('validation', 'EFFECTIVE_AT_IN_FUTURE', 'effectiveAt must not be in the future', {
+      errors: [{ field: 'effectiveAt', message: 'must not be in the future' }],
+    });
+  }
+  for (const account of accounts) {
+    if (effectiveAt.getTime() < account.createdAt.getTime()) {
+      throw new AppError('validation', 'EFFECTIVE_AT_BEFORE_ACCOUNT', `effectiveAt is before account ${account.id} existed`, {
+        errors: [{ field: 'effectiveAt', message: `must not be before ${account.createdAt.toISOString()}` }],
+      });
+    }
+  }
+}
+
+/** The baseline changes a plan carries, stored with the transaction so a reversal can undo them. */
+export function baselineChanges(plan: PlannedTransaction): { id: string; baseline: string }[] {
+  return plan.accounts.filter((a) => a.baseline !== 0n).map((a) => ({ id: a.id, baseline: a.baseline.toString() }));
+}

@@ -1,0 +1,54 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsAmount } from '../../../common/validators';
+import { TEMPLATES, type Template } from '../../accounts/domain/templates';
+
+export class AllocationDto {
+  @ApiProperty({ example: 40 }) @IsInt() @Min(0) @Max(100) gen: number;
+  @ApiProperty({ example: 30 }) @IsInt() @Min(0) @Max(100) rev: number;
+  @ApiProperty({ example: 30 }) @IsInt() @Min(0) @Max(100) com: number;
+  @ApiProperty({ example: 5, minimum: 0, maximum: 20 })
+  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(20)
+  bufferPct: number;
+}
+
+export class CreatePortfolioDto {
+  @ApiProperty({ example: 'Family ALL-USE', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name: string;
+
+  @ApiProperty({ example: '250000.00', description: 'split GEN / REV / COM by the allocation' })
+  @IsAmount()
+  initialCapital: string;
+
+  @ApiPropertyOptional({ enum: TEMPLATES, default: 'moderate' })
+  @IsOptional()
+  @IsIn(TEMPLATES)
+  template?: Template;
+
+  @ApiPropertyOptional({ type: AllocationDto, description: 'required with template "custom", refused otherwise' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AllocationDto)
+  allocation?: AllocationDto;
+
+  @ApiPropertyOptional({ example: '50000.00', default: '50000.00' })
+  @IsOptional()
+  @IsAmount()
+  forkThreshold?: string;
+
+  @ApiPropertyOptional({ example: '500000.00', default: '500000.00', description: 'must exceed forkThreshold' })
+  @IsOptional()
+  @IsAmount()
+  mergeThreshold?: string;
+
+  @ApiPropertyOptional({ enum: ['auto', 'confirm'], default: 'confirm' })
+  @IsOptional()
+  @IsIn(['auto', 'confirm'])
+  mergeMode?: 'auto' | 'confirm';
+}

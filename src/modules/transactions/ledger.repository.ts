@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { baselineChanges } from './domain/movements';
+import type { LedgerName, PlannedTransaction, TransactionKind } from './domain/ledger.types';
+import { alreadyReversed, ledgerRefusal } from './transactions.errors';
+
+export interface LedgerRequest {
+  action: string;
+  actorId: string;
+  correlationId?: string;
+  ip?: string;
+  idempotencyKey?: string;
+  requestHash?: string;
+  transactions: PlannedTransaction[];
+}
+
+export type LedgerResult =
+  | { replayed: false; transactions: { id: string; seq: string; effectiveAt: string; createdAt: string }[] }
+  | { replayed: true; transactionIds: string[] };
+
+export interface TransactionRow {
+  id: string;
+  seq: string;
+  portfolio_id: string;
+  kind: TransactionKind;
+  effective_at: Date;
+  created_at: Date;
+  memo: string | null;
+  actor_id: string | null;
+  correlation_id: string | null;
+  reverses_id: string | null;
+  reversed_by_id: string | null;
+  baseline_changes: { id: string; baseline: string }[];
+  postings: { accountId: string | null; ledger: LedgerName; amount: string }[];
+}
+
+export interface ListQuery {
+  accountId: string;
+  kind?: TransactionKind;
+  from?: Date;
+  to?: Date;
+  beforeSeq?: string;
+  limit: number;
+}
+
+const TRANSACTION_SELECT = `
+  SELECT t.id, t.seq::text, t.portfolio_id, t.kind, t.effective_at, t.created_at, t.memo, t.actor_id,
+         t.correlation_id, t.reverses_id, r.id AS reversed_by_id, t.baseline_changes,
+         (SELECT json_agg(json_build_object('accountId', p.account_id, 'ledger', p.ledger, 'amount', p.amount::text)
+                          ORDER BY p.idx)
+            FROM postings p WHERE p.tx_seq = t.seq) AS postings
+    FROM transactions t LEFT JOIN transactions r ON r.reverses_id = t.id`;
+
+/** The ledger's storage: one round trip per write through ledger_post, and the read queries. */
+@Injectable()
+export class LedgerRepository {
+  private readonly pool: Pool;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {
+    // The hot write path talks to the pool directly: no query-runner bookkeeping per call.
+    this.pool = (db.driver as PostgresDriver).master as Pool;
+  }
+
+  /** Applies a planned request atomically. Inside `manager`, it joins that transaction. */
+  async post(request: LedgerRequest, manager?: EntityManager): Promise<LedgerResult> {
+    const payload = JSON.stringify(request, (key, value) => {
+      if (typeof value === 'bigint') return value.toString();
+      if (key === 'transactions' && Array.isArray(value)) {
+        return (value as PlannedTransaction[]).map((t) => ({ ...t, baselineChanges: baselineChanges(t) }));
+      }
+      return value;
+    });
+    try {
+      const rows: { r: LedgerResult }[] = manager
+        ? await manager.query('SELECT ledger_post($1::jsonb) AS r', [payload])
+        : (await this.pool.query('SELECT ledger_post($1::jsonb) AS r', [payload])).rows;
+      return rows[0].r;
+    } catch (error) {
+      throw this.translate(error, request);
+    }
+  }
+
+  private translate(error: unknown, request: LedgerRequest): unknown {
+    const pg = error as { code?: string; message?: string; detail?: string; constraint?: string };
+    if (pg.code === 'P0001' && pg.message) return ledgerRefusal(pg.message, pg.detail) ?? error;
+    if (pg.code === '23505' && pg.constraint === 'transactions_reverses_id_key') {
+      return alreadyReversed(request.transactions.find((t) => t.reversesId)?.reversesId ?? '');
+    }
+    return error;
+  }
+
+  async findTransactions(ids: string[], manager?: EntityManager): Promise<TransactionRow[]> {
+    return (manager ?? this.db).query(`${TRANSACTION_SELECT} WHERE t.id = ANY ($1::uuid[]) ORDER BY t.seq`, [ids]);
+  }
+
+  /** Newest first by effective time, then by sequence; served by postings_account_idx. */
+  async listForAccount(q: ListQuery): Promise<TransactionRow[]> {
+    const params: unknown[] = [q.accountId];
+    const where = ['p.account_id = $1'];
+    const add = (sql: (n: number) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(params.length));
+    };
+    if (q.from) add((n) => `p.effective_at >= $${n}`, q.from);
+    if (q.to) add((n) => `p.effective_at < $${n}`, q.to);
+    if (q.beforeSeq) {
+      add((n) => `(p.effective_at, p.tx_seq) < (SELECT c.effective_at, c.seq FROM transactions c WHERE c.seq = $${n})`, q.beforeSeq);
+    }
+    if (q.kind) add((n) => `EXISTS (SELECT 1 FROM transactions k WHERE k.seq = p.tx_seq AND k.kind = $${n})`, q.kind);
+    params.push(q.limit);
+    return this.db.query(
+      `WITH page AS (
+         SELECT p.effective_at, p.tx_seq FROM postings p
+          WHERE ${where.join(' AND ')}
+          GROUP BY p.effective_at, p.tx_seq
+          ORDER BY p.effective_at DESC, p.tx_seq DESC
+          LIMIT $${params.length})
+       ${TRANSACTION_SELECT} JOIN page ON page.tx_seq = t.seq
+       ORDER BY page.effective_at DESC, page.tx_seq DESC`,
+      params,
+    );
+  }
+
+  /** Pocket balances as of `at`: the sum of postings effective up to then. */
+  async balancesAt(accountId: string, at: Date): Promise<{ ledger: LedgerName; amount: string }[]> {
+    return this.db.query(
+      `SELECT ledger, sum(amount)::text AS amount FROM postings
+        WHERE account_id = $1 AND effective_at <= $2 GROUP BY ledger`,
+      [accountId, at],
+    );
+  }
+}

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AppError } from '@app/errors';
+import { toCents } from '@app/money';
+import { Clock } from '../../common/clock';
+import { requestHash } from '../../common/idempotency';
+import { currentContext } from '../../common/request-context';
+import { AccountDirectory } from '../accounts/account-directory.service';
+import type { AccountFacts } from '../accounts/accounts.repository';
+import { PortfolioAccessService } from '../accounts/portfolio-access.service';
+import type { Principal } from '../auth/principal';
+import type { BatchItemDto, MovementDto, ReversalDto, TransferDto } from './dto/movement.dto';
+import type { BalanceView, TransactionListQuery, TransactionPageView, TransactionView } from './dto/transaction.view';
+import type { MovementKind, PlannedTransaction } from './domain/ledger.types';
+import { planMovement, planReversal } from './domain/movements';
+import { LedgerPostedEvent } from './ledger.events';
+import { LedgerRepository } from './ledger.repository';
+import { transactionNotFound } from './transactions.errors';
+import { plannedView, toTransactionView } from './views';
+import { formatCents } from '@app/money';
+
+interface Operation {
+  action: string;
+  idempotencyKey?: string;
+  /** What makes two requests "the same" for an idempotency key: route and body. */
+  fingerprint: unknown;
+}
+
+/** The ledger's use cases: movements, transfers, batches, reversals, and reading them back. */
+@Injectable()
+export class LedgerService {
+  constructor(
+    private readonly repository: LedgerRepository,
+    private readonly directory: AccountDirectory,
+    private readonly access: PortfolioAccessService,
+    private readonly events: EventEmitter2,
+    private readonly clock: Clock,
+  ) {}
+
+  async move(principal: Principal, kind: MovementKind, accountId: string, body: MovementDto, key?: string) {
+    const [view] = await this.post(
+      principal,
+      { action: 'ledger.movement', idempotencyKey: key, fingerprint: { kind, accountId, body } },
+      [accountId],
+      (facts, now) => [planMovement(randomUUID(), toInput(kind, accountId, undefined, body), facts, now)],
+    );
+    return view;
+  }
+
+  async transfer(principal: Principal, body: TransferDto, key?: string) {
+    const [view] = await this.post(
+      principal,
+      { action: 'ledger.transfer', idempotencyKey: key, fingerprint: { kind: 'TRANSFER', body } },
+      [body.fromAccountId, body.toAccountId],
+      (facts, now) => [planMovement(randomUUID(), toInput('TRANSFER', body.fromAccountId, body.toAccountId, body), facts, now)],
+    );
+    return view;
+  }
+
+  /** Up to 1,000 movements, all or nothing, in one database transaction. */
+  async batch(principal: Principal, items: BatchItemDto[], key?: string) {
+    const ids = items.flatMap((i) => (i.toAccountId ? [i.accountId, i.toAccountId] : [i.accountId]));
+    const views = await this.post(
+      principal,
+      { action: 'ledger.batch', idempotencyKey: key, fingerprint: { batch: items } },
+      ids,
+      (facts, now) =>
+        items.map((item, index) => {
+          try {
+            return planMovement(randomUUID(), toInput(item.kind, item.accountId, item.toAccountId, item), facts, now);
+          } catch (error) {
+            throw withItemIndex(error, index);
+          }
+        }),
+    );
+    return { items: views };
+  }
+
+  async reverse(principal: Principal, transactionId: string, body: ReversalDto, key?: string) {
+    const original = await this.loadVisible(principal, transactionId, 'move');
+    const accountIds = original.postings.flatMap((p) => (p.accountId ? [p.accountId] : []));
+    const [view] = await this.post(
+      principal,
+      { action: 'ledger.reversal', idempotencyKey: key, fingerprint: { reverse: transactionId, body } },
+      accountIds,
+      (facts, now) => {
+        const effectiveAt = body.effectiveAt ? new Date(body.effectiveAt) : undefined;
+        if (effectiveAt && effectiveAt > now) {
+          throw new AppError('validation', 'EFFECTIVE_AT_IN_FUTURE', 'effectiveAt must not be in the future');
+        }
+        return [
+          planReversal(
+            randomUUID(),
+            {
+              id: original.id,
+              kind: original.kind,
+              portfolioId: original.portfolio_id,
+              legs: original.postings.map((p) => ({ ...p, amount: BigInt(p.amount) })),
+              baselineChanges: original.baseline_changes.map((b) => ({ id: b.id, baseline: BigInt(b.baseline) })),
+              reversedById: original.reversed_by_id,
+            },
+            { effectiveAt, memo: body.memo },
+          ),
+        ];
+      },
+    );
+    return view;
+  }
+
+  async getTransaction(principal: Principal, id: string): Promise<TransactionView> {
+    return toTransactionView(await this.loadVisible(principal, id, 'read'));
+  }
+
+  async listForAccount(principal: Principal, accountId: string, q: TransactionListQuery): Promise<TransactionPageView> {
+    await this.visibleAccount(principal, accountId, 'read');
+    const limit = q.limit ?? 50;
+    const rows = await this.repository.listForAccount({
+      accountId,
+      kind: q.kind,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      beforeSeq: q.cursor,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    return { items: page.map(toTransactionView), nextCursor: rows.length > limit ? page[page.length - 1].seq : null };
+  }
+
+  async balanceAt(principal: Principal, accountId: string, at?: string): Promise<BalanceView> {
+    await this.visibleAccount(principal, accountId, 'read');
+    const when = at ? new Date(at) : this.clock.now();
+    const sums = new Map((await this.repository.balancesAt(accountId, when)).map((r) => [r.ledger, BigInt(r.amount)]));
+    const [cash, contracts, leaps] = (['cash', 'contracts', 'leaps'] as const).map((p) => sums.get(p) ?? 0n);
+    return {
+      accountId,
+      at: when.toISOString(),
+      cash: formatCents(cash),
+      contracts: formatCents(contracts),
+      leaps: formatCents(leaps),
+      total: formatCents(cash + contracts + leaps),
+    };
+  }
+
+  /** Authorise, plan with the pure rules, write in one round trip, announce after commit. */
+  private async post(
+    principal: Principal,
+    op: Operation,
+    accountIds: string[],
+    plan: (facts: Map<string, AccountFacts>, now: Date) => PlannedTransaction[],
+  ): Promise<TransactionView[]> {
+    const facts = await this.directory.lookup(accountIds);
+    await this.authorise(principal, facts, 'move');
+    const plans = plan(facts, this.clock.now());
+    const context = currentContext();
+    const result = await this.repository.post({
+      action: op.action,
+      actorId: principal.userId,
+      correlationId: context?.correlationId,
+      ip: context?.ip,
+      idempotencyKey: op.idempotencyKey,
+      requestHash: op.idempotencyKey ? requestHash(op.action, op.fingerprint) : undefined,
+      transactions: plans,
+    });
+    if (result.replayed) {
+      const rows = await this.repository.findTransactions(result.transactionIds);
+      return rows.map(toTransactionView);
+    }
+    this.events.emit(
+      LedgerPostedEvent.topic,
+      new LedgerPostedEvent(
+        [...new Set(plans.map((p) => p.portfolioId))],
+        [...new Set(plans.flatMap((p) => p.accounts.map((a) => a.id)))],
+        plans.map((p) => p.kind),
+        plans.map((p) => p.id),
+      ),
+    );
+    return plans.map((p, i) => plannedView(p, result.transactions[i]));
+  }
+
+  /** Every account must exist and be visible; each portfolio must allow the action. */
+  private async authorise(principal: Principal, facts: Map<string, AccountFacts>, action: 'read' | 'move') {
+    const seen = new Set<string>();
+    for (const fact of facts.values()) {
+      if (seen.has(fact.portfolioId)) continue;
+      seen.add(fact.portfolioId);
+      try {
+        await this.access.assert(principal, fact.portfolioId, action, fact.ownerId);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'PORTFOLIO_NOT_FOUND') {
+          throw new AppError('not_found', 'ACCOUNT_NOT_FOUND', `account ${fact.id} was not found`);
+        }
+        throw error;
+      }
+    }
+  }
+
+  private async visibleAccount(principal: Principal, accountId: string, action: 'read' | 'move') {
+    const facts = await this.directory.lookup([accountId]);
+    if (!facts.has(accountId)) throw new AppError('not_found', 'ACCOUNT_NOT_FOUND', `account ${accountId} was not found`);
+    await this.authorise(principal, facts, action);
+  }
+
+  private async loadVisible(principal: Principal, id: string, action: 'read' | 'move') {
+    const [row] = await this.repository.findTransactions([id]);
+    if (!row) throw transactionNotFound(id);
+    try {
+      await this.access.assert(principal, row.portfolio_id, action);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'PORTFOLIO_NOT_FOUND') throw transactionNotFound(id);
+      throw error;
+    }
+    return row;
+  }
+}
+
+function toInput(kind: MovementKind, accountId: string, toAccountId: string | undefined, body: MovementDto) {
+  return {
+    kind,
+    accountId,
+    toAccountId,
+    amount: toCents(body.amount),
+    effectiveAt: body.effectiveAt ? new Date(body.effectiveAt) : undefined,
+    memo: body.memo,
+  };
+}
+
+/** Points a refusal inside a batch at the item that caused it. */
+function withItemIndex(error: unknown, index: number): unknown {
+  if (!(error instanceof AppError)) return error;
+  return new AppError(error.kind, error.code, `items[${index}]: ${error.message}`, { ...error.extra, itemIndex: index });
+}

@@ -1,0 +1,40 @@
+import { AppError, ErrorKind } from '@app/errors';
+
+export const transactionNotFound = (id: string) =>
+  new AppError('not_found', 'TRANSACTION_NOT_FOUND', `transaction ${id} was not found`);
+
+/** Refusals raised inside ledger_post (SQLSTATE P0001, message = code, detail = JSON). */
+const LEDGER_REFUSALS: Record<string, { kind: ErrorKind; message: (d: Record<string, unknown>) => string }> = {
+  IDEMPOTENCY_KEY_REUSED: {
+    kind: 'conflict',
+    message: () => 'this Idempotency-Key was already used with a different request',
+  },
+  ACCOUNT_NOT_FOUND: { kind: 'not_found', message: (d) => `account ${String(d.accountId)} was not found` },
+  ACCOUNT_NOT_ACTIVE: {
+    kind: 'unprocessable',
+    message: (d) => `account ${String(d.accountId)} is ${String(d.status)} and cannot take this movement`,
+  },
+  INSUFFICIENT_FUNDS: {
+    kind: 'unprocessable',
+    message: (d) =>
+      `account ${String(d.accountId)} does not have enough ${
+        (d.requested as { availableDebit?: string })?.availableDebit ? 'available cash (cash above the buffer)' : 'funds'
+      } for this movement`,
+  },
+};
+
+export function ledgerRefusal(code: string, detail: string | undefined): AppError | undefined {
+  const refusal = LEDGER_REFUSALS[code];
+  if (!refusal) return undefined;
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = detail ? JSON.parse(detail) : {};
+  } catch {
+    /* keep the generic message */
+  }
+  const extra = parsed.accountId ? { accountId: parsed.accountId } : {};
+  return new AppError(refusal.kind, code, refusal.message(parsed), extra);
+}
+
+export const alreadyReversed = (id: string) =>
+  new AppError('conflict', 'TRANSACTION_ALREADY_REVERSED', `transaction ${id} was already reversed`);
