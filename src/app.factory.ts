@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { appConfig, validateConfiguration } from './config/configuration';
 import { createRootLogger, JsonLogger } from './common/logger';
-import { ProblemFilter, sendProblem } from './common/problem.filter';
+import { ProblemFilter } from './common/problem.filter';
 import { acceptCorrelationId, requestContext } from './common/request-context';
 import { createValidationPipe } from './common/validation';
 
@@ -46,9 +45,6 @@ export async function createApp(): Promise<NestFastifyApplication> {
     );
     done();
   });
-  // Errors raised by Fastify itself (malformed JSON, body too large) get the same problem body.
-  const fastifyErrors = new Logger('Fastify');
-  fastify.setErrorHandler((error, request, reply) => sendProblem(request, reply, error, fastifyErrors));
 
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -112,10 +112,10 @@ export class AccountsRepository {
     return m.query(
       `INSERT INTO accounts (portfolio_id, type, buffer_bp, config)
        SELECT $1, a.type, a.buffer_bp, a.config
-         FROM jsonb_to_recordset($2::jsonb) WITH ORDINALITY AS a (type text, buffer_bp int, config jsonb, ord int)
+         FROM jsonb_to_recordset($2::jsonb) AS a (type text, buffer_bp int, config jsonb, ord int)
         ORDER BY ord
        RETURNING ${ACCOUNT_COLUMNS}`,
-      [portfolioId, JSON.stringify(accounts.map((a) => ({ type: a.type, buffer_bp: a.bufferBp, config: a.config })))],
+      [portfolioId, JSON.stringify(accounts.map((a, ord) => ({ type: a.type, buffer_bp: a.bufferBp, config: a.config, ord })))],
     );
   }
 
@@ -160,7 +160,8 @@ export class AccountsRepository {
   }
 
   async listAccounts(portfolioId: string): Promise<AccountRow[]> {
-    return this.db.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE portfolio_id = $1 ORDER BY created_at, id`, [
+    return this.db.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE portfolio_id = $1
+        ORDER BY created_at, array_position(ARRAY['GEN', 'REV', 'COM'], type), id`, [
       portfolioId,
     ]);
   }

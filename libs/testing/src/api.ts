@@ -1,0 +1,89 @@
+import type { Pool } from 'pg';
+import type { TestApp } from './test-app';
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+export interface TestUser {
+  id: string;
+  key: string;
+}
+
+/** Creates a user with a role and an API key, through the API as an admin would. */
+export async function createUser(t: TestApp, role: string, name = `${role} user`): Promise<TestUser> {
+  const user = await t.http.post('/v1/users').set(bearer(t.adminKey)).send({ name, role }).expect(201);
+  const key = await t.http.post(`/v1/users/${user.body.id}/api-keys`).set(bearer(t.adminKey)).expect(201);
+  return { id: user.body.id, key: key.body.key };
+}
+
+export interface OpenedPortfolio {
+  id: string;
+  gen: string;
+  rev: string;
+  com: string;
+  body: Record<string, any>;
+}
+
+export async function openPortfolio(
+  t: TestApp,
+  key: string,
+  body: Record<string, unknown> = { name: 'Test portfolio', initialCapital: '250000.00' },
+): Promise<OpenedPortfolio> {
+  const res = await t.http.post('/v1/portfolios').set(bearer(key)).send(body).expect(201);
+  const byType = Object.fromEntries(res.body.accounts.map((a: { type: string; id: string }) => [a.type, a.id]));
+  return { id: res.body.id, gen: byType.GEN, rev: byType.REV, com: byType.COM, body: res.body };
+}
+
+/** Grants a user access to a portfolio, as its owner. */
+export async function grant(t: TestApp, ownerKey: string, portfolioId: string, userId: string, role: 'operator' | 'viewer') {
+  await t.http.post(`/v1/portfolios/${portfolioId}/grants`).set(bearer(ownerKey)).send({ userId, role }).expect(201);
+}
+
+/**
+ * The ledger invariants of domain.md §3, checked directly in the database. Returns the list of
+ * violations (empty when the ledger is sound).
+ */
+export async function ledgerViolations(db: Pool): Promise<string[]> {
+  const violations: string[] = [];
+  const unbalanced = await db.query(
+    'SELECT tx_seq, sum(amount)::text AS sum FROM postings GROUP BY tx_seq HAVING sum(amount) <> 0',
+  );
+  for (const r of unbalanced.rows) violations.push(`transaction seq ${r.tx_seq} sums to ${r.sum}`);
+  const emptyTx = await db.query(
+    'SELECT t.seq FROM transactions t WHERE NOT EXISTS (SELECT 1 FROM postings p WHERE p.tx_seq = t.seq)',
+  );
+  for (const r of emptyTx.rows) violations.push(`transaction seq ${r.seq} has no postings`);
+  const drift = await db.query(`
+    SELECT a.id, a.cash::text, a.contracts::text, a.leaps::text,
+           coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'cash'), 0)::text AS pcash,
+           coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'contracts'), 0)::text AS pcontracts,
+           coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'leaps'), 0)::text AS pleaps
+      FROM accounts a LEFT JOIN postings p ON p.account_id = a.id
+     GROUP BY a.id
+    HAVING a.cash <> coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'cash'), 0)
+        OR a.contracts <> coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'contracts'), 0)
+        OR a.leaps <> coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'leaps'), 0)`);
+  for (const r of drift.rows) {
+    violations.push(`account ${r.id} stores ${r.cash}/${r.contracts}/${r.leaps}, postings say ${r.pcash}/${r.pcontracts}/${r.pleaps}`);
+  }
+  const negative = await db.query('SELECT id FROM accounts WHERE cash < 0 OR contracts < 0 OR leaps < 0 OR baseline < 0');
+  for (const r of negative.rows) violations.push(`account ${r.id} has a negative pocket`);
+  return violations;
+}
+
+/** Everything the database holds that a refused request must not change. */
+export async function snapshot(db: Pool) {
+  const [accounts, transactions, postings, audit, keys] = await Promise.all([
+    db.query('SELECT id, status, baseline::text, cash::text, contracts::text, leaps::text, buffer_bp, config FROM accounts ORDER BY id'),
+    db.query('SELECT count(*)::int AS n FROM transactions'),
+    db.query('SELECT count(*)::int AS n FROM postings'),
+    db.query('SELECT count(*)::int AS n FROM audit_log'),
+    db.query('SELECT count(*)::int AS n FROM idempotency_keys'),
+  ]);
+  return {
+    accounts: accounts.rows,
+    transactions: transactions.rows[0].n,
+    postings: postings.rows[0].n,
+    audit: audit.rows[0].n,
+    idempotencyKeys: keys.rows[0].n,
+  };
+}

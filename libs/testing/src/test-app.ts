@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Pool } from 'pg';
+import request from 'supertest';
+
+import { createApp } from '../../../src/app.factory';
+import { AuthService } from '../../../src/modules/auth/auth.service';
+import { createTestDatabase, databaseUrl, dropTestDatabase } from './databases';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: ReturnType<typeof request>;
+  /** A direct connection to this spec file's database, for asserting state. */
+  db: Pool;
+  databaseName: string;
+  adminKey: string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Extra environment for this app (rate limits, log level). */
+  env?: Record<string, string>;
+  /** Reuse an existing database (a second instance against the same data). */
+  databaseName?: string;
+}
+
+/**
+ * Boots the real application on its own cloned database, with real Redis, exactly as main does,
+ * and an admin key to start from.
+ */
+export async function startTestApp(label: string, options: TestAppOptions = {}): Promise<TestApp> {
+  const databaseName = options.databaseName ?? (await createTestDatabase(label));
+  const ownsDatabase = !options.databaseName;
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl(databaseName),
+    DATABASE_POOL_SIZE: '10',
+    REDIS_KEY_PREFIX: `test:${databaseName}:`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL || 'silent',
+    RATE_LIMIT_LIMIT: '100000',
+    ...options.env,
+  });
+  const app = await createApp();
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+
+  const adminKey = `au_${randomBytes(32).toString('base64url')}`;
+  await app.get(AuthService).ensureAdminKey(adminKey);
+  const db = new Pool({ connectionString: databaseUrl(databaseName), max: 4 });
+
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    db,
+    databaseName,
+    adminKey,
+    async close() {
+      await app.close();
+      await db.end();
+      if (ownsDatabase) await dropTestDatabase(databaseName);
+    },
+  };
+}
