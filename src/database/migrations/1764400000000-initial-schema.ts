@@ -76,13 +76,16 @@ export class InitialSchema1764400000000 implements MigrationInterface {
       CREATE TABLE transactions (
         id uuid PRIMARY KEY,
         seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
-        portfolio_id uuid NOT NULL REFERENCES portfolios (id),
+        -- No foreign keys to portfolios or users here: ledger_post derives both from the locked
+        -- accounts and the authenticated caller, and FK checks would share-lock one hot portfolio or
+        -- user row from every concurrent writer (MultiXact contention on the hottest path).
+        portfolio_id uuid NOT NULL,
         kind text NOT NULL CHECK (kind IN ('DEPOSIT', 'WITHDRAWAL', 'PREMIUM', 'TRADING_LOSS', 'FEE', 'TRANSFER',
           'REINVESTMENT', 'POSITION_CLOSE', 'FORK', 'MERGE', 'REVERSAL')),
         effective_at timestamptz NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         memo text,
-        actor_id uuid REFERENCES users (id),
+        actor_id uuid,
         correlation_id text,
         reverses_id uuid UNIQUE REFERENCES transactions (id),
         baseline_changes jsonb NOT NULL DEFAULT '[]'
@@ -105,7 +108,7 @@ export class InitialSchema1764400000000 implements MigrationInterface {
       CREATE INDEX postings_account_idx ON postings (account_id, effective_at, tx_seq) WHERE account_id IS NOT NULL;
 
       CREATE TABLE idempotency_keys (
-        owner_id uuid NOT NULL REFERENCES users (id),
+        owner_id uuid NOT NULL, -- the caller's user id (no FK, as for transactions.actor_id)
         key text NOT NULL,
         request_hash text NOT NULL,
         transaction_ids uuid[],
@@ -125,7 +128,6 @@ export class InitialSchema1764400000000 implements MigrationInterface {
         ip text,
         correlation_id text
       );
-      CREATE INDEX audit_log_at_idx ON audit_log (at DESC, id DESC);
       CREATE INDEX audit_log_portfolio_idx ON audit_log (portfolio_id, id DESC) WHERE portfolio_id IS NOT NULL;
 
       -- Ledger and audit history are append-only: corrections are new rows, never edits.
@@ -155,12 +157,16 @@ export class InitialSchema1764400000000 implements MigrationInterface {
 }
 
 /**
- * Applies a planned ledger request in one call (one network round trip):
+ * Applies a planned ledger request in one call (one network round trip), with a fixed number of
+ * set-based statements whatever the number of transactions in it:
  *  1. claims the idempotency key (a concurrent duplicate waits on the unique index, then replays);
  *  2. locks every touched account in ascending id order (no deadlocks between writers);
- *  3. applies each transaction's per-account deltas in order, each UPDATE guarded by the
- *     account's allowed statuses, non-negative pockets and the available-cash limit;
+ *  3. computes every account's state before and after each transaction in request order with
+ *     window sums, finds the first transaction that breaks a guard (status, non-negative pockets,
+ *     available cash), and otherwise applies the net deltas in one UPDATE;
  *  4. inserts the transactions, their postings and one audit row.
+ * A GEN baseline never goes below 0 at any step: the clamped running sum has the closed form
+ * max(b + P_n, P_n - min_k P_k) over the prefix sums P_k of the baseline changes.
  * The plan (legs, deltas, guards) is built by the pure ledger rules in TypeScript; a refusal
  * raises SQLSTATE P0001 with the error code as message and JSON details, aborting everything.
  */
@@ -170,10 +176,7 @@ DECLARE
   v_actor uuid := (p->>'actorId')::uuid;
   v_key text := p->>'idempotencyKey';
   v_existing record;
-  v_tx jsonb;
-  v_acc jsonb;
-  v_row record;
-  v_ids uuid[];
+  v_bad record;
   v_result jsonb;
 BEGIN
   IF v_key IS NOT NULL THEN
@@ -190,45 +193,59 @@ BEGIN
     END IF;
   END IF;
 
-  SELECT array_agg(DISTINCT (a->>'id')::uuid) INTO v_ids
-    FROM jsonb_array_elements(p->'transactions') t, jsonb_array_elements(t->'accounts') a;
-  PERFORM 1 FROM accounts WHERE id = ANY (v_ids) ORDER BY id FOR UPDATE;
+  PERFORM 1 FROM accounts
+    WHERE id IN (SELECT (a->>'id')::uuid
+                   FROM jsonb_array_elements(p->'transactions') t, jsonb_array_elements(t->'accounts') a)
+    ORDER BY id FOR UPDATE;
 
-  FOR v_tx IN SELECT value FROM jsonb_array_elements(p->'transactions') LOOP
-    FOR v_acc IN SELECT value FROM jsonb_array_elements(v_tx->'accounts') LOOP
-      UPDATE accounts SET
-          cash = cash + (v_acc->>'cash')::bigint,
-          contracts = contracts + (v_acc->>'contracts')::bigint,
-          leaps = leaps + (v_acc->>'leaps')::bigint,
-          baseline = greatest(0, baseline + (v_acc->>'baseline')::bigint),
-          updated_at = now()
-        WHERE id = (v_acc->>'id')::uuid
-          AND status IN (SELECT jsonb_array_elements_text(v_acc->'statuses'))
-          AND cash + (v_acc->>'cash')::bigint >= 0
-          AND contracts + (v_acc->>'contracts')::bigint >= 0
-          AND leaps + (v_acc->>'leaps')::bigint >= 0
-          AND (v_acc->>'availableDebit' IS NULL OR
-               cash - (cash + contracts + leaps) * buffer_bp / 10000
-                 - CASE WHEN (cash + contracts + leaps) * buffer_bp % 10000 > 0 THEN 1 ELSE 0 END
-                 >= (v_acc->>'availableDebit')::bigint);
-      IF NOT FOUND THEN
-        SELECT id, status, cash, contracts, leaps, buffer_bp INTO v_row
-          FROM accounts WHERE id = (v_acc->>'id')::uuid;
-        IF v_row.id IS NULL THEN
-          RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'ACCOUNT_NOT_FOUND',
-            DETAIL = jsonb_build_object('accountId', v_acc->>'id')::text;
-        ELSIF NOT (v_acc->'statuses' ? v_row.status) THEN
-          RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'ACCOUNT_NOT_ACTIVE',
-            DETAIL = jsonb_build_object('accountId', v_row.id, 'status', v_row.status)::text;
-        ELSE
-          RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'INSUFFICIENT_FUNDS',
-            DETAIL = jsonb_build_object('accountId', v_row.id, 'cash', v_row.cash::text,
-              'contracts', v_row.contracts::text, 'leaps', v_row.leaps::text,
-              'bufferBp', v_row.buffer_bp, 'requested', v_acc)::text;
-        END IF;
-      END IF;
-    END LOOP;
-  END LOOP;
+  WITH d AS (
+    SELECT x.ord, (a->>'id')::uuid AS id, (a->>'cash')::bigint AS dc, (a->>'contracts')::bigint AS dk,
+           (a->>'leaps')::bigint AS dl, (a->>'baseline')::bigint AS db, (a->>'availableDebit')::bigint AS avail,
+           a->'statuses' AS statuses
+      FROM jsonb_array_elements(p->'transactions') WITH ORDINALITY AS x (t, ord),
+           jsonb_array_elements(x.t->'accounts') a
+  ), steps AS (
+    SELECT d.*, acc.id IS NOT NULL AS known, acc.status, acc.buffer_bp, acc.baseline,
+           -- sum(bigint) is numeric: cast back so the buffer division stays integer arithmetic.
+           acc.cash + (sum(d.dc) OVER w)::bigint - d.dc AS cash0,
+           acc.contracts + (sum(d.dk) OVER w)::bigint - d.dk AS contracts0,
+           acc.leaps + (sum(d.dl) OVER w)::bigint - d.dl AS leaps0,
+           (sum(d.db) OVER w)::bigint AS base_prefix
+      FROM d LEFT JOIN accounts acc ON acc.id = d.id
+    WINDOW w AS (PARTITION BY d.id ORDER BY d.ord)
+  ), bad AS (
+    SELECT ord, id, known, status, cash0::text AS cash, contracts0::text AS contracts, leaps0::text AS leaps,
+           buffer_bp, avail::text AS avail,
+           CASE WHEN NOT known THEN 'ACCOUNT_NOT_FOUND'
+                WHEN NOT (statuses ? status) THEN 'ACCOUNT_NOT_ACTIVE'
+                ELSE 'INSUFFICIENT_FUNDS' END AS code
+      FROM steps
+     WHERE NOT known OR NOT (statuses ? status)
+        OR cash0 + dc < 0 OR contracts0 + dk < 0 OR leaps0 + dl < 0
+        OR (avail IS NOT NULL AND
+            cash0 - ((cash0 + contracts0 + leaps0) * buffer_bp + 9999) / 10000 < avail)
+     ORDER BY ord LIMIT 1
+  ), net AS (
+    SELECT id, sum(dc)::bigint AS dc, sum(dk)::bigint AS dk, sum(dl)::bigint AS dl,
+           greatest(min(baseline) + sum(db), sum(db) - least(min(base_prefix), 0))::bigint AS new_baseline,
+           bool_or(db <> 0) AS moves_baseline
+      FROM steps GROUP BY id
+  ), applied AS (
+    UPDATE accounts acc
+       SET cash = acc.cash + net.dc, contracts = acc.contracts + net.dk, leaps = acc.leaps + net.dl,
+           baseline = CASE WHEN net.moves_baseline THEN net.new_baseline ELSE acc.baseline END,
+           updated_at = now()
+      FROM net
+     WHERE acc.id = net.id AND NOT EXISTS (SELECT 1 FROM bad)
+  )
+  SELECT * INTO v_bad FROM bad;
+
+  IF v_bad.code IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = v_bad.code,
+      DETAIL = jsonb_build_object('accountId', v_bad.id, 'itemIndex', v_bad.ord - 1, 'status', v_bad.status,
+        'cash', v_bad.cash, 'contracts', v_bad.contracts, 'leaps', v_bad.leaps, 'bufferBp', v_bad.buffer_bp,
+        'availableDebit', v_bad.avail)::text;
+  END IF;
 
   WITH tx AS (
     INSERT INTO transactions (id, portfolio_id, kind, effective_at, memo, actor_id, correlation_id,

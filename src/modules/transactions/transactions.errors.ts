@@ -18,7 +18,7 @@ const LEDGER_REFUSALS: Record<string, { kind: ErrorKind; message: (d: Record<str
     kind: 'unprocessable',
     message: (d) =>
       `account ${String(d.accountId)} does not have enough ${
-        (d.requested as { availableDebit?: string })?.availableDebit ? 'available cash (cash above the buffer)' : 'funds'
+        d.availableDebit ? 'available cash (cash above the buffer)' : 'funds'
       } for this movement`,
   },
 };
@@ -32,7 +32,7 @@ export function ledgerRefusal(code: string, detail: string | undefined): AppErro
   } catch {
     /* keep the generic message */
   }
-  const extra = parsed.accountId ? { accountId: parsed.accountId } : {};
+  const extra = parsed.accountId ? { accountId: parsed.accountId, itemIndex: parsed.itemIndex } : {};
   return new AppError(refusal.kind, code, refusal.message(parsed), extra);
 }
 

@@ -1,0 +1,185 @@
+'use strict';
+/**
+ * Ledger benchmark: starts the built service against PostgreSQL and Redis, loads it with
+ * autocannon and prints a table of single transfers (spread over 1,000 accounts, and all touching
+ * one hot account) and of movements through the batch endpoint. Ends by checking the ledger
+ * invariants on the data it wrote. Figures, not assertions: run it on demand.
+ *
+ *   npm run build && npm run bench:ledger       (BENCH_SECONDS=15 BENCH_CONNECTIONS=64 by default)
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const path = require('node:path');
+const autocannon = require('autocannon');
+const { Client } = require('pg');
+const { ensurePostgres, ensureRedis } = require('./services');
+
+const ROOT = path.resolve(__dirname, '..');
+const PORT = Number(process.env.BENCH_PORT || 3300);
+const BASE = `http://127.0.0.1:${PORT}`;
+const SECONDS = Number(process.env.BENCH_SECONDS || 15);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 64);
+const ACCOUNTS = 1_000;
+const DB = 'alluse_bench';
+const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbUrl = (name) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
+
+async function admin(sql) {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function api(key, method, url, body) {
+  const res = await fetch(BASE + url, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body && { 'content-type': 'application/json' }) },
+    body: body && JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function waitReady() {
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`${BASE}/health/ready`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the service did not become ready');
+}
+
+/** One autocannon run; `next()` returns the next request's path and body. */
+function load(title, key, next, connections = CONNECTIONS) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: BASE,
+        connections,
+        duration: SECONDS,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => {
+              const { path: p, body } = next();
+              return { ...req, path: p, body: JSON.stringify(body) };
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve({ title, result })),
+    );
+    autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  });
+}
+
+async function main() {
+  await ensurePostgres();
+  await ensureRedis(process.env.REDIS_URL);
+  if (!require('node:fs').existsSync(path.join(ROOT, 'dist/src/main.js'))) {
+    spawnSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${DB}`);
+
+  const adminKey = `au_${randomBytes(32).toString('base64url')}`;
+  const server = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      DATABASE_URL: dbUrl(DB),
+      DATABASE_MIGRATE: 'true',
+      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE || '24',
+      ADMIN_API_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_LIMIT: '10000000',
+      REDIS_KEY_PREFIX: `bench:${Date.now()}:`,
+    },
+  });
+  try {
+    await waitReady();
+    const manager = await api(adminKey, 'POST', '/v1/users', { name: 'bench manager', role: 'manager' });
+    const { key } = await api(adminKey, 'POST', `/v1/users/${manager.id}/api-keys`);
+
+    process.stderr.write(`setting up ${ACCOUNTS} accounts…\n`);
+    const portfolios = [];
+    for (let i = 0; i < Math.ceil(ACCOUNTS / 3); i++) {
+      const p = await api(key, 'POST', '/v1/portfolios', { name: `bench ${i}`, initialCapital: '1000000.00' });
+      portfolios.push(Object.fromEntries(p.accounts.map((a) => [a.type, a.id])));
+    }
+    const pick = (list) => list[Math.floor(Math.random() * list.length)];
+    // GEN ⇄ REV both ways and into COM: never out of COM (domain.md §3).
+    const transferBetween = (p) => {
+      const [from, to] = pick([['GEN', 'REV'], ['REV', 'GEN'], ['GEN', 'COM'], ['REV', 'COM']]);
+      return { path: '/v1/transfers', body: { fromAccountId: p[from], toAccountId: p[to], amount: '1.00' } };
+    };
+    const hot = portfolios[0];
+    const hotTransfer = () => {
+      const [from, to] = pick([['GEN', 'REV'], ['REV', 'GEN'], ['GEN', 'COM']]);
+      return { path: '/v1/transfers', body: { fromAccountId: hot[from], toAccountId: hot[to], amount: '0.01' } };
+    };
+    const kinds = ['PREMIUM', 'DEPOSIT', 'FEE', 'TRADING_LOSS'];
+    const batch = () => ({
+      path: '/v1/transactions/batch',
+      body: {
+        items: Array.from({ length: 1000 }, () => {
+          const p = pick(portfolios);
+          return { kind: pick(kinds), accountId: p[pick(['GEN', 'REV', 'COM'])], amount: '0.10' };
+        }),
+      },
+    });
+
+    await load('warm-up', key, () => transferBetween(pick(portfolios)), 16);
+    const runs = [
+      await load(`transfers, ${ACCOUNTS} accounts`, key, () => transferBetween(pick(portfolios))),
+      await load('transfers, one hot account', key, hotTransfer),
+      await load('batch of 1,000 movements', key, batch, 8),
+    ];
+
+    const rows = runs.map(({ title, result }) => {
+      const ok = result['2xx'];
+      const perSecond = ok / result.duration;
+      const movements = title.startsWith('batch') ? perSecond * 1000 : perSecond;
+      return {
+        run: title,
+        connections: result.connections,
+        'req/s (2xx)': Math.round(perSecond),
+        'movements/s': Math.round(movements),
+        'p50 ms': result.latency.p50,
+        'p99 ms': result.latency.p99,
+        non2xx: result.non2xx,
+        errors: result.errors + result.timeouts,
+      };
+    });
+    console.table(rows);
+
+    const check = new Client({ connectionString: dbUrl(DB) });
+    await check.connect();
+    const { rows: inv } = await check.query(`
+      SELECT (SELECT count(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING sum(amount) <> 0) u) AS unbalanced,
+             (SELECT count(*) FROM accounts a WHERE a.cash <> (SELECT coalesce(sum(amount), 0) FROM postings p
+                WHERE p.account_id = a.id AND p.ledger = 'cash')) AS drifted,
+             (SELECT count(*) FROM transactions) AS transactions`);
+    await check.end();
+    console.log(`invariants: ${inv[0].unbalanced} unbalanced transactions, ${inv[0].drifted} drifted accounts, ${inv[0].transactions} transactions written`);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
