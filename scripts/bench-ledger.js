@@ -121,12 +121,21 @@ async function main() {
     const pick = (list) => list[Math.floor(Math.random() * list.length)];
     // GEN ⇄ REV both ways and into COM: never out of COM (domain.md §3).
     const transferBetween = (p) => {
-      const [from, to] = pick([['GEN', 'REV'], ['REV', 'GEN'], ['GEN', 'COM'], ['REV', 'COM']]);
+      const [from, to] = pick([
+        ['GEN', 'REV'],
+        ['REV', 'GEN'],
+        ['GEN', 'COM'],
+        ['REV', 'COM'],
+      ]);
       return { path: '/v1/transfers', body: { fromAccountId: p[from], toAccountId: p[to], amount: '1.00' } };
     };
     const hot = portfolios[0];
     const hotTransfer = () => {
-      const [from, to] = pick([['GEN', 'REV'], ['REV', 'GEN'], ['GEN', 'COM']]);
+      const [from, to] = pick([
+        ['GEN', 'REV'],
+        ['REV', 'GEN'],
+        ['GEN', 'COM'],
+      ]);
       return { path: '/v1/transfers', body: { fromAccountId: hot[from], toAccountId: hot[to], amount: '0.01' } };
     };
     const kinds = ['PREMIUM', 'DEPOSIT', 'FEE', 'TRADING_LOSS'];
@@ -172,7 +181,9 @@ async function main() {
                 WHERE p.account_id = a.id AND p.ledger = 'cash')) AS drifted,
              (SELECT count(*) FROM transactions) AS transactions`);
     await check.end();
-    console.log(`invariants: ${inv[0].unbalanced} unbalanced transactions, ${inv[0].drifted} drifted accounts, ${inv[0].transactions} transactions written`);
+    console.log(
+      `invariants: ${inv[0].unbalanced} unbalanced transactions, ${inv[0].drifted} drifted accounts, ${inv[0].transactions} transactions written`,
+    );
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));

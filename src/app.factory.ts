@@ -18,7 +18,8 @@ export async function createApp(): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: true,
-    genReqId: (req: { headers: Record<string, unknown> }) => acceptCorrelationId(req.headers['x-correlation-id']) ?? randomUUID(),
+    genReqId: (req: { headers: Record<string, unknown> }) =>
+      acceptCorrelationId(req.headers['x-correlation-id']) ?? randomUUID(),
     requestIdHeader: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {

@@ -5,7 +5,13 @@ import { APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { allConfigs, databaseConfig, rateLimitConfig, type DatabaseConfig, type RateLimitConfig } from './config/configuration';
+import {
+  allConfigs,
+  databaseConfig,
+  rateLimitConfig,
+  type DatabaseConfig,
+  type RateLimitConfig,
+} from './config/configuration';
 import { buildDataSourceOptions } from './database/data-source';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { RedisService } from './infrastructure/redis.service';

@@ -15,7 +15,8 @@ describe('ledger under concurrency (e2e)', () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = await t.app.getUrl();
     key = (await createUser(t, 'manager')).key;
-    for (let i = 0; i < 17; i++) portfolios.push(await openPortfolio(t, key, { name: `c${i}`, initialCapital: '10000.00' }));
+    for (let i = 0; i < 17; i++)
+      portfolios.push(await openPortfolio(t, key, { name: `c${i}`, initialCapital: '10000.00' }));
   });
   afterAll(() => t.close());
 
@@ -27,7 +28,7 @@ describe('ledger under concurrency (e2e)', () => {
 
   function randomCalls(count: number): Call[] {
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
     const amount = () => `${1 + Math.floor(rand() * 400)}.${String(Math.floor(rand() * 100)).padStart(2, '0')}`;
     const calls: Call[] = [];
@@ -37,11 +38,18 @@ describe('ledger under concurrency (e2e)', () => {
       let call: Call;
       if (r < 0.15) call = { path: `/v1/accounts/${p.gen}/deposits`, body: { amount: amount() } };
       else if (r < 0.3) call = { path: `/v1/accounts/${pick([p.gen, p.rev])}/withdrawals`, body: { amount: amount() } };
-      else if (r < 0.45) call = { path: `/v1/accounts/${pick([p.gen, p.rev, p.com])}/premiums`, body: { amount: amount() } };
-      else if (r < 0.55) call = { path: `/v1/accounts/${pick([p.gen, p.rev, p.com])}/losses`, body: { amount: amount() } };
+      else if (r < 0.45)
+        call = { path: `/v1/accounts/${pick([p.gen, p.rev, p.com])}/premiums`, body: { amount: amount() } };
+      else if (r < 0.55)
+        call = { path: `/v1/accounts/${pick([p.gen, p.rev, p.com])}/losses`, body: { amount: amount() } };
       else if (r < 0.6) call = { path: `/v1/accounts/${pick([p.gen, p.com])}/fees`, body: { amount: '0.99' } };
       else if (r < 0.85) {
-        const [from, to] = pick([[p.gen, p.rev], [p.rev, p.gen], [p.gen, p.com], [p.rev, p.com]]);
+        const [from, to] = pick([
+          [p.gen, p.rev],
+          [p.rev, p.gen],
+          [p.gen, p.com],
+          [p.rev, p.com],
+        ]);
         call = { path: '/v1/transfers', body: { fromAccountId: from, toAccountId: to, amount: amount() } };
       } else {
         const items = Array.from({ length: 5 }, () =>
@@ -91,7 +99,9 @@ describe('ledger under concurrency (e2e)', () => {
     );
 
     expect(results.length).toBeGreaterThanOrEqual(2_000);
-    const unexpected = results.filter((r) => r.status !== 201 && !(r.status === 422 && r.body.code === 'INSUFFICIENT_FUNDS'));
+    const unexpected = results.filter(
+      (r) => r.status !== 201 && !(r.status === 422 && r.body.code === 'INSUFFICIENT_FUNDS'),
+    );
     expect(unexpected.map((r) => [r.status, r.body.code])).toEqual([]);
     expect(results.filter((r) => r.status === 201).length).toBeGreaterThan(1_000);
 
@@ -127,7 +137,10 @@ describe('ledger under concurrency (e2e)', () => {
          FROM accounts a`,
     );
     for (const a of accounts) {
-      expect({ id: a.id, cash: BigInt(a.cash) }).toEqual({ id: a.id, cash: BigInt(a.opening) + (expected.get(a.id) ?? 0n) });
+      expect({ id: a.id, cash: BigInt(a.cash) }).toEqual({
+        id: a.id,
+        cash: BigInt(a.opening) + (expected.get(a.id) ?? 0n),
+      });
     }
   });
 });

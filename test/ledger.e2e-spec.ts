@@ -1,4 +1,14 @@
-import { bearer, createUser, grant, ledgerViolations, openPortfolio, snapshot, startTestApp, TestApp, TestUser } from '@app/testing';
+import {
+  bearer,
+  createUser,
+  grant,
+  ledgerViolations,
+  openPortfolio,
+  snapshot,
+  startTestApp,
+  TestApp,
+  TestUser,
+} from '@app/testing';
 
 describe('ledger (e2e)', () => {
   let t: TestApp;
@@ -11,14 +21,19 @@ describe('ledger (e2e)', () => {
   afterAll(() => t.close());
   afterEach(async () => expect(await ledgerViolations(t.db)).toEqual([]));
 
-  const account = async (id: string) => (await t.http.get(`/v1/accounts/${id}`).set(bearer(manager.key)).expect(200)).body;
+  const account = async (id: string) =>
+    (await t.http.get(`/v1/accounts/${id}`).set(bearer(manager.key)).expect(200)).body;
   const move = (id: string, movement: string, body: object, key = manager.key) =>
     t.http.post(`/v1/accounts/${id}/${movement}`).set(bearer(key)).send(body);
   const transfer = (body: object, headers: Record<string, string> = {}) =>
     t.http.post('/v1/transfers').set(bearer(manager.key)).set(headers).send(body);
 
   /** Runs a request that must be refused, and proves it changed nothing. */
-  async function expectRefused(send: () => Promise<{ status: number; body: any }>, status: number, code: string) {
+  async function expectRefused(
+    send: () => Promise<{ status: number; body: any; headers: Record<string, string> }>,
+    status: number,
+    code: string,
+  ) {
     const before = await snapshot(t.db);
     const res = await send();
     expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
@@ -129,7 +144,11 @@ describe('ledger (e2e)', () => {
         [{ fromAccountId: p.gen, toAccountId: p.gen, amount: '1.00' }, 422, 'SAME_ACCOUNT_TRANSFER'],
         [{ fromAccountId: p.gen, toAccountId: other.rev, amount: '1.00' }, 422, 'CROSS_PORTFOLIO_TRANSFER'],
         [{ fromAccountId: p.rev, toAccountId: p.gen, amount: '71250.01' }, 422, 'INSUFFICIENT_FUNDS'],
-        [{ fromAccountId: p.rev, toAccountId: '00000000-0000-4000-8000-000000000000', amount: '1.00' }, 404, 'ACCOUNT_NOT_FOUND'],
+        [
+          { fromAccountId: p.rev, toAccountId: '00000000-0000-4000-8000-000000000000', amount: '1.00' },
+          404,
+          'ACCOUNT_NOT_FOUND',
+        ],
         [{ fromAccountId: p.rev, toAccountId: p.gen }, 400, 'VALIDATION_FAILED'],
         [{ fromAccountId: 'x', toAccountId: p.gen, amount: '1.00' }, 400, 'VALIDATION_FAILED'],
       ];
@@ -201,10 +220,15 @@ describe('ledger (e2e)', () => {
 
     it('takes 1,000 movements and refuses 1,001 or none', async () => {
       const p = await openPortfolio(t, manager.key);
-      const items = (n: number) => Array.from({ length: n }, () => ({ kind: 'PREMIUM', accountId: p.gen, amount: '0.01' }));
+      const items = (n: number) =>
+        Array.from({ length: n }, () => ({ kind: 'PREMIUM', accountId: p.gen, amount: '0.01' }));
       await expectRefused(() => batch(items(1001)), 400, 'VALIDATION_FAILED');
       await expectRefused(() => batch([]), 400, 'VALIDATION_FAILED');
-      await expectRefused(() => batch([{ kind: 'REVERSAL', accountId: p.gen, amount: '1.00' }]), 400, 'VALIDATION_FAILED');
+      await expectRefused(
+        () => batch([{ kind: 'REVERSAL', accountId: p.gen, amount: '1.00' }]),
+        400,
+        'VALIDATION_FAILED',
+      );
       const res = await batch(items(1000)).expect(201);
       expect(res.body.items).toHaveLength(1000);
       expect(await account(p.gen)).toMatchObject({ cash: '100010.00', baseline: '100000.00' });
@@ -231,7 +255,8 @@ describe('ledger (e2e)', () => {
 
       const send = () => t.http.post(`/v1/transactions/${original.body.id}/reversal`).set(bearer(manager.key)).send({});
       await expectRefused(send, 409, 'TRANSACTION_ALREADY_REVERSED');
-      const again = () => t.http.post(`/v1/transactions/${reversal.body.id}/reversal`).set(bearer(manager.key)).send({});
+      const again = () =>
+        t.http.post(`/v1/transactions/${reversal.body.id}/reversal`).set(bearer(manager.key)).send({});
       await expectRefused(again, 422, 'TRANSACTION_NOT_REVERSIBLE');
     });
 
@@ -261,16 +286,27 @@ describe('ledger (e2e)', () => {
       const p = await openPortfolio(t, manager.key);
       const body = { fromAccountId: p.gen, toAccountId: p.rev, amount: '25.00' };
       const first = await transfer(body, { 'Idempotency-Key': 'transfer-1' }).expect(201);
-      const second = await transfer({ amount: '25.00', toAccountId: p.rev, fromAccountId: p.gen }, { 'Idempotency-Key': 'transfer-1' }).expect(201);
+      const second = await transfer(
+        { amount: '25.00', toAccountId: p.rev, fromAccountId: p.gen },
+        { 'Idempotency-Key': 'transfer-1' },
+      ).expect(201);
       expect(second.body).toEqual(first.body);
       expect(await account(p.gen)).toMatchObject({ cash: '99975.00' });
-      await expectRefused(() => transfer({ ...body, amount: '26.00' }, { 'Idempotency-Key': 'transfer-1' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      await expectRefused(
+        () => transfer({ ...body, amount: '26.00' }, { 'Idempotency-Key': 'transfer-1' }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
       await expectRefused(
         () => move(p.gen, 'deposits', { amount: '25.00' }).set('Idempotency-Key', 'transfer-1'),
         409,
         'IDEMPOTENCY_KEY_REUSED',
       );
-      await expectRefused(() => transfer(body, { 'Idempotency-Key': 'bad key with spaces' }), 400, 'INVALID_IDEMPOTENCY_KEY');
+      await expectRefused(
+        () => transfer(body, { 'Idempotency-Key': 'bad key with spaces' }),
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+      );
     });
 
     it('applies a key once however many requests race with it', async () => {
@@ -317,7 +353,11 @@ describe('ledger (e2e)', () => {
         400,
         'EFFECTIVE_AT_BEFORE_ACCOUNT',
       );
-      await expectRefused(() => move(p.gen, 'premiums', { amount: '1.00', effectiveAt: '2026-01-01T00:00:00' }), 400, 'VALIDATION_FAILED');
+      await expectRefused(
+        () => move(p.gen, 'premiums', { amount: '1.00', effectiveAt: '2026-01-01T00:00:00' }),
+        400,
+        'VALIDATION_FAILED',
+      );
     });
 
     it('pages through transactions newest first, with kind and time filters', async () => {
@@ -333,12 +373,26 @@ describe('ledger (e2e)', () => {
           .query({ limit: 2, ...(cursor && { cursor }) })
           .set(bearer(manager.key))
           .expect(200);
-        seen.push(...page.body.items.map((i: any) => `${i.kind}:${i.postings.find((l: any) => l.accountId === p.gen).amount}`));
+        seen.push(
+          ...page.body.items.map((i: any) => `${i.kind}:${i.postings.find((l: any) => l.accountId === p.gen).amount}`),
+        );
         cursor = page.body.nextCursor ?? undefined;
       } while (cursor);
-      expect(seen).toEqual(['FEE:-1.00', 'PREMIUM:5.00', 'PREMIUM:4.00', 'PREMIUM:3.00', 'PREMIUM:2.00', 'PREMIUM:1.00', 'DEPOSIT:100000.00']);
+      expect(seen).toEqual([
+        'FEE:-1.00',
+        'PREMIUM:5.00',
+        'PREMIUM:4.00',
+        'PREMIUM:3.00',
+        'PREMIUM:2.00',
+        'PREMIUM:1.00',
+        'DEPOSIT:100000.00',
+      ]);
 
-      const fees = await t.http.get(`/v1/accounts/${p.gen}/transactions`).query({ kind: 'FEE' }).set(bearer(manager.key)).expect(200);
+      const fees = await t.http
+        .get(`/v1/accounts/${p.gen}/transactions`)
+        .query({ kind: 'FEE' })
+        .set(bearer(manager.key))
+        .expect(200);
       expect(fees.body.items).toHaveLength(1);
       const none = await t.http
         .get(`/v1/accounts/${p.gen}/transactions`)

@@ -10,9 +10,14 @@ export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionCo
   const value = ctx.switchToHttp().getRequest().headers['idempotency-key'];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !KEY.test(value)) {
-    throw new AppError('validation', 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1–255 visible ASCII characters', {
-      errors: [{ field: 'Idempotency-Key', message: 'must be 1–255 visible ASCII characters' }],
-    });
+    throw new AppError(
+      'validation',
+      'INVALID_IDEMPOTENCY_KEY',
+      'Idempotency-Key must be 1–255 visible ASCII characters',
+      {
+        errors: [{ field: 'Idempotency-Key', message: 'must be 1–255 visible ASCII characters' }],
+      },
+    );
   }
   return value;
 });

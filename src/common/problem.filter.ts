@@ -114,7 +114,12 @@ export class ProblemFilter implements ExceptionFilter {
   }
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown, logger: Pick<Logger, 'error'>) {
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  logger: Pick<Logger, 'error'>,
+) {
   const problem = toProblem(error, String(request.id));
   if (problem.status >= 500) {
     logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));

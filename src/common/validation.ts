@@ -18,10 +18,7 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const fieldErrors = flatten(errors);
-      return validationError(
-        `invalid request: ${fieldErrors.map((e) => e.message).join('; ')}`,
-        fieldErrors,
-      );
+      return validationError(`invalid request: ${fieldErrors.map((e) => e.message).join('; ')}`, fieldErrors);
     },
   });
 }

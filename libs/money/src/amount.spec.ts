@@ -39,7 +39,7 @@ describe('parseAmount', () => {
     [undefined, 'undefined'],
     [['1.00'], 'an array'],
     [{ amount: '1.00' }, 'an object'],
-  ])('refuses %p (%s)', (input) => {
+  ] as [unknown, string][])('refuses %p (%s)', (input) => {
     const result = parseAmount(input);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason.length).toBeGreaterThan(0);

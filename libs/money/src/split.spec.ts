@@ -10,7 +10,11 @@ describe('splitByWeights', () => {
     ['a zero weight', 999n, [50, 50, 0], [500n, 499n, 0n]],
     ['halves (fork split)', 5_000_001n, [1, 1], [2_500_001n, 2_500_000n]],
   ])('%s', (_name, total, weights, expected) => {
-    const shares = splitByWeights(total, weights, weights.reduce((a, b) => a + b, 0));
+    const shares = splitByWeights(
+      total,
+      weights,
+      weights.reduce((a, b) => a + b, 0),
+    );
     expect(shares).toEqual(expected);
     expect(shares.reduce((a, b) => a + b, 0n)).toBe(total);
   });

@@ -34,7 +34,13 @@ export async function openPortfolio(
 }
 
 /** Grants a user access to a portfolio, as its owner. */
-export async function grant(t: TestApp, ownerKey: string, portfolioId: string, userId: string, role: 'operator' | 'viewer') {
+export async function grant(
+  t: TestApp,
+  ownerKey: string,
+  portfolioId: string,
+  userId: string,
+  role: 'operator' | 'viewer',
+) {
   await t.http.post(`/v1/portfolios/${portfolioId}/grants`).set(bearer(ownerKey)).send({ userId, role }).expect(201);
 }
 
@@ -63,9 +69,13 @@ export async function ledgerViolations(db: Pool): Promise<string[]> {
         OR a.contracts <> coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'contracts'), 0)
         OR a.leaps <> coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'leaps'), 0)`);
   for (const r of drift.rows) {
-    violations.push(`account ${r.id} stores ${r.cash}/${r.contracts}/${r.leaps}, postings say ${r.pcash}/${r.pcontracts}/${r.pleaps}`);
+    violations.push(
+      `account ${r.id} stores ${r.cash}/${r.contracts}/${r.leaps}, postings say ${r.pcash}/${r.pcontracts}/${r.pleaps}`,
+    );
   }
-  const negative = await db.query('SELECT id FROM accounts WHERE cash < 0 OR contracts < 0 OR leaps < 0 OR baseline < 0');
+  const negative = await db.query(
+    'SELECT id FROM accounts WHERE cash < 0 OR contracts < 0 OR leaps < 0 OR baseline < 0',
+  );
   for (const r of negative.rows) violations.push(`account ${r.id} has a negative pocket`);
   return violations;
 }
@@ -73,7 +83,9 @@ export async function ledgerViolations(db: Pool): Promise<string[]> {
 /** Everything the database holds that a refused request must not change. */
 export async function snapshot(db: Pool) {
   const [accounts, transactions, postings, audit, keys] = await Promise.all([
-    db.query('SELECT id, status, baseline::text, cash::text, contracts::text, leaps::text, buffer_bp, config FROM accounts ORDER BY id'),
+    db.query(
+      'SELECT id, status, baseline::text, cash::text, contracts::text, leaps::text, buffer_bp, config FROM accounts ORDER BY id',
+    ),
     db.query('SELECT count(*)::int AS n FROM transactions'),
     db.query('SELECT count(*)::int AS n FROM postings'),
     db.query('SELECT count(*)::int AS n FROM audit_log'),

@@ -34,7 +34,10 @@ async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
 
 /** Creates a fresh database for one spec file by cloning the migrated template (fast). */
 export async function createTestDatabase(label: string): Promise<string> {
-  const name = `alluse_test_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const name = `alluse_test_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   assertTestDatabase(name);
   await withAdmin(async (client) => {
     // CREATE DATABASE ... TEMPLATE needs the template to have no other sessions; retry briefly.

@@ -115,7 +115,10 @@ export class AccountsRepository {
          FROM jsonb_to_recordset($2::jsonb) AS a (type text, buffer_bp int, config jsonb, ord int)
         ORDER BY ord
        RETURNING ${ACCOUNT_COLUMNS}`,
-      [portfolioId, JSON.stringify(accounts.map((a, ord) => ({ type: a.type, buffer_bp: a.bufferBp, config: a.config, ord })))],
+      [
+        portfolioId,
+        JSON.stringify(accounts.map((a, ord) => ({ type: a.type, buffer_bp: a.bufferBp, config: a.config, ord }))),
+      ],
     );
   }
 
@@ -160,10 +163,11 @@ export class AccountsRepository {
   }
 
   async listAccounts(portfolioId: string): Promise<AccountRow[]> {
-    return this.db.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE portfolio_id = $1
-        ORDER BY created_at, array_position(ARRAY['GEN', 'REV', 'COM'], type), id`, [
-      portfolioId,
-    ]);
+    return this.db.query(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE portfolio_id = $1
+        ORDER BY created_at, array_position(ARRAY['GEN', 'REV', 'COM'], type), id`,
+      [portfolioId],
+    );
   }
 
   async accountFacts(ids: string[]): Promise<AccountFacts[]> {

@@ -56,7 +56,10 @@ export class AuthService {
   async createUser(name: string, role: Role): Promise<UserView> {
     const user = await this.repository.transaction(async (m) => {
       const created = await this.repository.insertUser(m, name, role);
-      await this.audit.record({ action: 'user.create', entityType: 'user', entityId: created.id, details: { name, role } }, m);
+      await this.audit.record(
+        { action: 'user.create', entityType: 'user', entityId: created.id, details: { name, role } },
+        m,
+      );
       return created;
     });
     return toUserView(user);
@@ -79,7 +82,12 @@ export class AuthService {
       const inserted = await this.repository.insertKey(m, userId, hashApiKey(key), keyPrefix(key));
       if (!inserted) throw new Error('API key collision');
       await this.audit.record(
-        { action: 'api-key.create', entityType: 'api-key', entityId: inserted.id, details: { userId, prefix: inserted.prefix } },
+        {
+          action: 'api-key.create',
+          entityType: 'api-key',
+          entityId: inserted.id,
+          details: { userId, prefix: inserted.prefix },
+        },
         m,
       );
       return inserted;
@@ -103,7 +111,10 @@ export class AuthService {
     const revoked = await this.repository.transaction(async (m) => {
       const row = await this.repository.revokeKey(m, id);
       if (!row) throw apiKeyNotFound(id);
-      await this.audit.record({ action: 'api-key.revoke', entityType: 'api-key', entityId: id, details: { userId: row.user_id } }, m);
+      await this.audit.record(
+        { action: 'api-key.revoke', entityType: 'api-key', entityId: id, details: { userId: row.user_id } },
+        m,
+      );
       return row;
     });
     this.keyCache.delete(revoked.key_hash);
@@ -118,7 +129,12 @@ export class AuthService {
       const user = await this.repository.insertUser(m, 'admin', 'admin');
       const inserted = await this.repository.insertKey(m, user.id, hash, keyPrefix(key));
       await this.audit.record(
-        { action: 'api-key.bootstrap-admin', entityType: 'api-key', entityId: inserted?.id, details: { userId: user.id } },
+        {
+          action: 'api-key.bootstrap-admin',
+          entityType: 'api-key',
+          entityId: inserted?.id,
+          details: { userId: user.id },
+        },
         m,
       );
       return true;

@@ -11,9 +11,9 @@ import type { Principal } from './principal';
 export class RateLimitGuard extends ThrottlerGuard {
   private readonly log = new Logger(RateLimitGuard.name);
 
-  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+  protected override getTracker(req: Record<string, unknown>): Promise<string> {
     const principal = req.principal as Principal | undefined;
-    return principal ? `key:${principal.keyId}` : `ip:${String(req.ip)}`;
+    return Promise.resolve(principal ? `key:${principal.keyId}` : `ip:${String(req.ip)}`);
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {

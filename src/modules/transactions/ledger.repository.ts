@@ -107,7 +107,10 @@ export class LedgerRepository {
     if (q.from) add((n) => `p.effective_at >= $${n}`, q.from);
     if (q.to) add((n) => `p.effective_at < $${n}`, q.to);
     if (q.beforeSeq) {
-      add((n) => `(p.effective_at, p.tx_seq) < (SELECT c.effective_at, c.seq FROM transactions c WHERE c.seq = $${n})`, q.beforeSeq);
+      add(
+        (n) => `(p.effective_at, p.tx_seq) < (SELECT c.effective_at, c.seq FROM transactions c WHERE c.seq = $${n})`,
+        q.beforeSeq,
+      );
     }
     if (q.kind) add((n) => `EXISTS (SELECT 1 FROM transactions k WHERE k.seq = p.tx_seq AND k.kind = $${n})`, q.kind);
     params.push(q.limit);

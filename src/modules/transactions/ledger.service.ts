@@ -53,7 +53,9 @@ export class LedgerService {
       principal,
       { action: 'ledger.transfer', idempotencyKey: key, fingerprint: { kind: 'TRANSFER', body } },
       [body.fromAccountId, body.toAccountId],
-      (facts, now) => [planMovement(randomUUID(), toInput('TRANSFER', body.fromAccountId, body.toAccountId, body), facts, now)],
+      (facts, now) => [
+        planMovement(randomUUID(), toInput('TRANSFER', body.fromAccountId, body.toAccountId, body), facts, now),
+      ],
     );
     return view;
   }
@@ -197,7 +199,8 @@ export class LedgerService {
 
   private async visibleAccount(principal: Principal, accountId: string, action: 'read' | 'move') {
     const facts = await this.directory.lookup([accountId]);
-    if (!facts.has(accountId)) throw new AppError('not_found', 'ACCOUNT_NOT_FOUND', `account ${accountId} was not found`);
+    if (!facts.has(accountId))
+      throw new AppError('not_found', 'ACCOUNT_NOT_FOUND', `account ${accountId} was not found`);
     await this.authorise(principal, facts, action);
   }
 
@@ -228,5 +231,8 @@ function toInput(kind: MovementKind, accountId: string, toAccountId: string | un
 /** Points a refusal inside a batch at the item that caused it. */
 function withItemIndex(error: unknown, index: number): unknown {
   if (!(error instanceof AppError)) return error;
-  return new AppError(error.kind, error.code, `items[${index}]: ${error.message}`, { ...error.extra, itemIndex: index });
+  return new AppError(error.kind, error.code, `items[${index}]: ${error.message}`, {
+    ...error.extra,
+    itemIndex: index,
+  });
 }

@@ -1,6 +1,5 @@
-import { Body, Controller, Get, Param, ParseEnumPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { AppError } from '@app/errors';
+import { applyDecorators, Body, Controller, Get, Param, Post, Query, Type } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdempotencyHeader, IdempotencyKey } from '../../common/idempotency';
 import { uuidPipe } from '../../common/uuid.pipe';
 import { CurrentPrincipal } from '../auth/auth.decorators';
@@ -14,22 +13,11 @@ import {
   TransactionPageView,
   TransactionView,
 } from './dto/transaction.view';
-import type { MovementKind } from './domain/ledger.types';
 import { LedgerService } from './ledger.service';
 
-/** The single-account movements, by the last path segment that names them. */
-const MOVEMENT_ROUTES: Record<string, MovementKind> = {
-  deposits: 'DEPOSIT',
-  withdrawals: 'WITHDRAWAL',
-  premiums: 'PREMIUM',
-  losses: 'TRADING_LOSS',
-  fees: 'FEE',
-};
-
-const movementPipe = new ParseEnumPipe(
-  Object.fromEntries(Object.keys(MOVEMENT_ROUTES).map((k) => [k, k])),
-  { exceptionFactory: () => new AppError('not_found', 'ROUTE_NOT_FOUND', 'No such route.') },
-);
+/** A money-moving POST: answers 201 with what it wrote and honours Idempotency-Key. */
+const MovementRoute = (path: string, summary: string, type: Type<unknown> = TransactionView) =>
+  applyDecorators(Post(path), ApiOperation({ summary }), IdempotencyHeader(), ApiCreatedResponse({ type }));
 
 @ApiTags('ledger')
 @ApiBearerAuth()
@@ -37,51 +25,80 @@ const movementPipe = new ParseEnumPipe(
 export class MovementsController {
   constructor(private readonly ledger: LedgerService) {}
 
-  @Post('accounts/:id/:movement')
-  @ApiOperation({
-    summary: 'Post a single-account movement',
-    description: [
-      'deposits: DEPOSIT from the bank (GEN: raises the baseline).',
-      'withdrawals: WITHDRAWAL of available cash to the bank (never from COM; GEN: lowers the baseline).',
-      'premiums: PREMIUM income from the market.',
-      'losses: TRADING_LOSS (may use the buffer; cash never below zero).',
-      'fees: FEE.',
-    ].join('\n\n'),
-  })
-  @ApiParam({ name: 'movement', enum: Object.keys(MOVEMENT_ROUTES) })
-  @IdempotencyHeader()
-  @ApiCreatedResponse({ type: TransactionView })
-  move(
+  @MovementRoute('accounts/:id/deposits', 'Deposit from the bank into the account (GEN: raises the baseline)')
+  deposit(
     @CurrentPrincipal() p: Principal,
     @Param('id', uuidPipe) id: string,
-    @Param('movement', movementPipe) movement: string,
     @Body() b: MovementDto,
-    @IdempotencyKey() key?: string,
+    @IdempotencyKey() k?: string,
   ) {
-    return this.ledger.move(p, MOVEMENT_ROUTES[movement], id, b, key);
+    return this.ledger.move(p, 'DEPOSIT', id, b, k);
   }
 
-  @Post('transfers')
-  @ApiOperation({ summary: 'Move available cash between two accounts of one portfolio (never out of COM)' })
-  @IdempotencyHeader()
-  @ApiCreatedResponse({ type: TransactionView })
+  @MovementRoute(
+    'accounts/:id/withdrawals',
+    'Withdraw available cash to the bank (never from COM; GEN: lowers the baseline)',
+  )
+  withdraw(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', uuidPipe) id: string,
+    @Body() b: MovementDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.ledger.move(p, 'WITHDRAWAL', id, b, k);
+  }
+
+  @MovementRoute('accounts/:id/premiums', 'Record premium income from the market')
+  premium(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', uuidPipe) id: string,
+    @Body() b: MovementDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.ledger.move(p, 'PREMIUM', id, b, k);
+  }
+
+  @MovementRoute('accounts/:id/losses', 'Record a trading loss (may use the buffer; cash never below zero)')
+  loss(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', uuidPipe) id: string,
+    @Body() b: MovementDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.ledger.move(p, 'TRADING_LOSS', id, b, k);
+  }
+
+  @MovementRoute('accounts/:id/fees', 'Charge a fee (cash never below zero)')
+  fee(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', uuidPipe) id: string,
+    @Body() b: MovementDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.ledger.move(p, 'FEE', id, b, k);
+  }
+
+  @MovementRoute('transfers', 'Move available cash between two accounts of one portfolio (never out of COM)')
   transfer(@CurrentPrincipal() p: Principal, @Body() b: TransferDto, @IdempotencyKey() key?: string) {
     return this.ledger.transfer(p, b, key);
   }
 
-  @Post('transactions/batch')
-  @ApiOperation({ summary: 'Up to 1,000 movements in one atomic request: all are applied, or none' })
-  @IdempotencyHeader()
-  @ApiCreatedResponse({ type: BatchResultView })
+  @MovementRoute(
+    'transactions/batch',
+    'Up to 1,000 movements in one atomic request: all are applied, or none',
+    BatchResultView,
+  )
   batch(@CurrentPrincipal() p: Principal, @Body() b: BatchDto, @IdempotencyKey() key?: string) {
     return this.ledger.batch(p, b.items, key);
   }
 
-  @Post('transactions/:id/reversal')
-  @ApiOperation({ summary: 'Reverse a movement with a transaction of the opposite postings (once)' })
-  @IdempotencyHeader()
-  @ApiCreatedResponse({ type: TransactionView })
-  reverse(@CurrentPrincipal() p: Principal, @Param('id', uuidPipe) id: string, @Body() b: ReversalDto, @IdempotencyKey() key?: string) {
+  @MovementRoute('transactions/:id/reversal', 'Reverse a movement with a transaction of the opposite postings (once)')
+  reverse(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', uuidPipe) id: string,
+    @Body() b: ReversalDto,
+    @IdempotencyKey() key?: string,
+  ) {
     return this.ledger.reverse(p, id, b, key);
   }
 
@@ -93,14 +110,18 @@ export class MovementsController {
   }
 
   @Get('accounts/:id/transactions')
-  @ApiOperation({ summary: "An account's transactions, newest first, with cursor pagination" })
+  @ApiOperation({
+    summary: "An account's transactions, newest first, with cursor pagination",
+  })
   @ApiOkResponse({ type: TransactionPageView })
   list(@CurrentPrincipal() p: Principal, @Param('id', uuidPipe) id: string, @Query() q: TransactionListQuery) {
     return this.ledger.listForAccount(p, id, q);
   }
 
   @Get('accounts/:id/balance')
-  @ApiOperation({ summary: "An account's pockets at a point in time (sum of postings effective by then)" })
+  @ApiOperation({
+    summary: "An account's pockets at a point in time (sum of postings effective by then)",
+  })
   @ApiOkResponse({ type: BalanceView })
   balance(@CurrentPrincipal() p: Principal, @Param('id', uuidPipe) id: string, @Query() q: BalanceQuery) {
     return this.ledger.balanceAt(p, id, q.at);

@@ -23,8 +23,10 @@ const DEFAULT_FORK_THRESHOLD = 5_000_000n; // 50,000.00
 const DEFAULT_MERGE_THRESHOLD = 50_000_000n; // 500,000.00
 
 /** Thrown inside the transaction to roll back a duplicate opening and answer with the first one. */
-class Replayed {
-  constructor(readonly portfolioId: string) {}
+class Replayed extends Error {
+  constructor(readonly portfolioId: string) {
+    super('replayed');
+  }
 }
 
 /**

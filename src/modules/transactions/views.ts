@@ -22,7 +22,10 @@ export function toTransactionView(row: TransactionRow): TransactionView {
 }
 
 /** The view of a transaction just written, from its plan and what the database assigned. */
-export function plannedView(plan: PlannedTransaction, stored: { effectiveAt: string; createdAt: string }): TransactionView {
+export function plannedView(
+  plan: PlannedTransaction,
+  stored: { effectiveAt: string; createdAt: string },
+): TransactionView {
   return {
     id: plan.id,
     kind: plan.kind,

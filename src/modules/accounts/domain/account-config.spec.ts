@@ -5,9 +5,11 @@ describe('applyConfigPatch', () => {
   const gen = DEFAULT_CONFIG.GEN;
 
   it('keeps the defaults of §1 per type', () => {
-    expect([DEFAULT_CONFIG.GEN.weeklyTargetPct, DEFAULT_CONFIG.REV.weeklyTargetPct, DEFAULT_CONFIG.COM.weeklyTargetPct]).toEqual([
-      1.5, 1.0, 0.5,
-    ]);
+    expect([
+      DEFAULT_CONFIG.GEN.weeklyTargetPct,
+      DEFAULT_CONFIG.REV.weeklyTargetPct,
+      DEFAULT_CONFIG.COM.weeklyTargetPct,
+    ]).toEqual([1.5, 1.0, 0.5]);
     expect(DEFAULT_CONFIG.GEN.deltaRange).toEqual({ min: 40, max: 50 });
     expect(DEFAULT_CONFIG.REV.deltaRange).toEqual({ min: 30, max: 40 });
     expect(DEFAULT_CONFIG.COM.deltaRange).toEqual({ min: 20, max: 30 });
@@ -20,7 +22,11 @@ describe('applyConfigPatch', () => {
     ['LEAPS moves contracts with it', { leapsPct: 10 }, { ...gen, contractsPct: 90, leapsPct: 10 }],
     ['both, summing to 100', { contractsPct: 50, leapsPct: 50 }, { ...gen, contractsPct: 50, leapsPct: 50 }],
     ['a new delta range', { deltaRange: { min: 10, max: 70 } }, { ...gen, deltaRange: { min: 10, max: 70 } }],
-    ['entry days without duplicates', { entryDays: ['MONDAY', 'MONDAY', 'FRIDAY'] as const }, { ...gen, entryDays: ['MONDAY', 'FRIDAY'] }],
+    [
+      'entry days without duplicates',
+      { entryDays: ['MONDAY', 'MONDAY', 'FRIDAY'] as const },
+      { ...gen, entryDays: ['MONDAY', 'FRIDAY'] },
+    ],
   ])('applies %s', (_name, patch, expected) => {
     expect(applyConfigPatch(gen, patch as never)).toEqual(expected);
   });

@@ -92,7 +92,8 @@ function planTransfer(
   if (to.portfolioId !== from.portfolioId) {
     throw ruleRefusal('CROSS_PORTFOLIO_TRANSFER', 'transfers stay within one portfolio');
   }
-  if (from.type === 'COM') throw ruleRefusal('COM_WITHDRAWAL_FORBIDDEN', 'money can never be transferred out of a COM account');
+  if (from.type === 'COM')
+    throw ruleRefusal('COM_WITHDRAWAL_FORBIDDEN', 'money can never be transferred out of a COM account');
   assertEffectiveAt(input.effectiveAt, [to], now);
 
   const legs: Leg[] = [
@@ -175,9 +176,14 @@ export function assertEffectiveAt(effectiveAt: Date | undefined, accounts: Accou
   }
   for (const account of accounts) {
     if (effectiveAt.getTime() < account.createdAt.getTime()) {
-      throw new AppError('validation', 'EFFECTIVE_AT_BEFORE_ACCOUNT', `effectiveAt is before account ${account.id} existed`, {
-        errors: [{ field: 'effectiveAt', message: `must not be before ${account.createdAt.toISOString()}` }],
-      });
+      throw new AppError(
+        'validation',
+        'EFFECTIVE_AT_BEFORE_ACCOUNT',
+        `effectiveAt is before account ${account.id} existed`,
+        {
+          errors: [{ field: 'effectiveAt', message: `must not be before ${account.createdAt.toISOString()}` }],
+        },
+      );
     }
   }
 }
