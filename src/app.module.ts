@@ -35,7 +35,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     ThrottlerModule.forRootAsync({
       inject: [rateLimitConfig.KEY, RedisService],
       useFactory: (limits: RateLimitConfig, redis: RedisService) => ({
-        throttlers: [{ name: 'api-key', ttl: limits.windowMs, limit: limits.limit }],
+        throttlers: [{ ttl: limits.windowMs, limit: limits.limit }],
         storage: new ThrottlerStorageRedisService(redis.client),
       }),
     }),

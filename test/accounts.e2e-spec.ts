@@ -24,6 +24,9 @@ describe('accounts (e2e)', () => {
 
   beforeAll(async () => {
     t = await startTestApp('accounts');
+    // The harness ends this pool without waiting for its sockets to close, so the DROP DATABASE ... WITH (FORCE)
+    // in t.close() can terminate them and the pool re-emits that as an unhandled 'error' that fails the file.
+    t.db.on('error', () => undefined);
     [manager, otherManager] = await Promise.all([createUser(t, 'manager'), createUser(t, 'manager', 'other manager')]);
   });
   afterAll(() => t.close());
@@ -291,6 +294,13 @@ describe('accounts (e2e)', () => {
       ['status "MERGED"', { status: 'MERGED' }, 'status'],
       ['status "active" in lower case', { status: 'active' }, 'status'],
       ['a valid change beside an invalid one', { weeklyTargetPct: 2, positionSizingPct: 101 }, 'positionSizingPct'],
+      // null is a value, not an absent field: it must be refused, never stored in the configuration.
+      ['weeklyTargetPct null', { weeklyTargetPct: null }, 'weeklyTargetPct'],
+      ['positionSizingPct null', { positionSizingPct: null }, 'positionSizingPct'],
+      ['contractsPct null', { contractsPct: null }, 'contractsPct'],
+      ['leapsPct null', { leapsPct: null }, 'leapsPct'],
+      ['bufferPct null', { bufferPct: null }, 'bufferPct'],
+      ['maxDrawdownPct null', { maxDrawdownPct: null }, 'maxDrawdownPct'],
     ])('refuses %s with a 400 naming the field, and changes nothing', async (_, body, field) => {
       const before = await snapshot(t.db);
       const res = await patch(p.gen, body);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Response } from 'supertest';
-import { bearer, createUser, openPortfolio, OpenedPortfolio, startTestApp, TestApp, TestUser } from '@app/testing';
+import { bearer, createUser, startTestApp, TestApp, TestUser } from '@app/testing';
 
 interface AuditItem {
   id: string;
@@ -44,7 +44,7 @@ describe('audit log (e2e)', () => {
   let operator: TestUser;
   let viewer: TestUser;
   let auditor: TestUser;
-  let portfolio: OpenedPortfolio;
+  let portfolio: { id: string; gen: string; rev: string };
   const expected = new Map<AuditedAction, Expected>();
 
   /** Notes what `res` (a successful change) should have written, with the correlation id it answered. */
@@ -62,6 +62,9 @@ describe('audit log (e2e)', () => {
 
   beforeAll(async () => {
     t = await startTestApp('audit');
+    // t.close() ends this pool without waiting for its sockets, so its DROP DATABASE ... WITH (FORCE) can
+    // terminate them and the pool would re-emit that as an unhandled 'error' failing the last test.
+    t.db.on('error', () => undefined);
     adminId = (await t.db.query('SELECT user_id FROM api_keys WHERE key_hash = $1', [sha256(t.adminKey)])).rows[0]
       .user_id;
     manager = await createUser(t, 'manager');
@@ -89,13 +92,7 @@ describe('audit log (e2e)', () => {
       .send({ name: 'Audited portfolio', initialCapital: '100000.00' })
       .expect(201);
     const byType = Object.fromEntries(opened.body.accounts.map((a: { type: string; id: string }) => [a.type, a.id]));
-    portfolio = {
-      id: opened.body.id,
-      gen: byType.GEN,
-      rev: byType.REV,
-      com: byType.COM,
-      body: opened.body,
-    };
+    portfolio = { id: opened.body.id, gen: byType.GEN, rev: byType.REV };
     remember('portfolio.create', opened, manager.id, portfolio.id, portfolio.id);
 
     const granted = await t.http
@@ -273,7 +270,7 @@ describe('audit log (e2e)', () => {
         ...(from && { from }),
         ...(to && { to }),
       });
-      const got = await items(`?${query}`);
+      const got = await items(`?${query.toString()}`);
 
       expect(got.map((i) => i.id)).toEqual(want.map((i) => i.id));
       expect(got.some((i) => i.id === movement.id)).toBe(includesMovement);

@@ -1,4 +1,4 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { isISO8601, registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
 import { parseAmount } from '@app/money';
 
 /** A money amount: positive decimal string, at most two decimals, at most 1,000,000,000,000.00. */
@@ -30,10 +30,32 @@ export function IsInstant(options?: ValidationOptions) {
       propertyName,
       options,
       validator: {
+        // isISO8601 strict also refuses days that do not exist (2026-02-30), which Date.parse rolls over.
         validate: (value: unknown) =>
-          typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(Date.parse(value)),
+          typeof value === 'string' && INSTANT.test(value) && isISO8601(value, { strict: true }),
         defaultMessage: (args) =>
           `${args?.property} must be an ISO 8601 time with a time zone, such as 2026-03-31T16:00:00Z`,
+      },
+    });
+}
+
+/**
+ * The field may be left out, but not sent as null: a null is validated (and refused) like any
+ * other wrong value, where class-validator's IsOptional would let it through.
+ */
+export const Optional = () => ValidateIf((_object, value) => value !== undefined);
+
+/** Text PostgreSQL can store: no NUL characters and no lone UTF-16 surrogates. */
+export function IsStorableText(options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isStorableText',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || (!value.includes('\u0000') && value.isWellFormed()),
+        defaultMessage: (args) => `${args?.property} must not contain NUL characters or malformed Unicode`,
       },
     });
 }

@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
-/** The migrated database every spec file's database is cloned from. */
-export const TEMPLATE_DATABASE = 'alluse_test_template';
+/**
+ * The migrated database every spec file's database is cloned from: one per test run (named by
+ * the run's global setup), so that two runs at once never drop each other's template.
+ */
+export function templateDatabase(): string {
+  return process.env.TEST_TEMPLATE_DATABASE || 'alluse_test_template';
+}
 
 /** An admin connection to the PostgreSQL server used by the tests (not a test database itself). */
 export function adminUrl(): string {
@@ -43,7 +48,7 @@ export async function createTestDatabase(label: string): Promise<string> {
     // CREATE DATABASE ... TEMPLATE needs the template to have no other sessions; retry briefly.
     for (let attempt = 0; ; attempt++) {
       try {
-        await client.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+        await client.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`);
         return;
       } catch (error) {
         if (attempt > 20 || !/being accessed by other users/.test((error as Error).message)) throw error;
@@ -59,12 +64,12 @@ export async function dropTestDatabase(name: string): Promise<void> {
   await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
-/** Recreates the template from scratch and migrates it (run once per test run). */
-export async function recreateTemplate(migrate: (url: string) => Promise<unknown>): Promise<void> {
-  assertTestDatabase(TEMPLATE_DATABASE);
+/** Creates the template from scratch and migrates it (run once per test run). */
+export async function createTemplate(name: string, migrate: (url: string) => Promise<unknown>): Promise<void> {
+  assertTestDatabase(name);
   await withAdmin(async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${name}`);
   });
-  await migrate(databaseUrl(TEMPLATE_DATABASE));
+  await migrate(databaseUrl(name));
 }

@@ -160,11 +160,13 @@ export class InitialSchema1764400000000 implements MigrationInterface {
  * Applies a planned ledger request in one call (one network round trip), with a fixed number of
  * set-based statements whatever the number of transactions in it:
  *  1. claims the idempotency key (a concurrent duplicate waits on the unique index, then replays);
- *  2. locks every touched account in ascending id order (no deadlocks between writers);
- *  3. computes every account's state before and after each transaction in request order with
+ *  2. inserts the transactions and the audit row: neither locks any account, so this work is
+ *     done before the account locks are taken and not while other writers wait for them;
+ *  3. locks every touched account in ascending id order (no deadlocks between writers);
+ *  4. computes every account's state before and after each transaction in request order with
  *     window sums, finds the first transaction that breaks a guard (status, non-negative pockets,
  *     available cash), and otherwise applies the net deltas in one UPDATE;
- *  4. inserts the transactions, their postings and one audit row.
+ *  5. inserts the postings.
  * A GEN baseline never goes below 0 at any step: the clamped running sum has the closed form
  * max(b + P_n, P_n - min_k P_k) over the prefix sums P_k of the baseline changes.
  * The plan (legs, deltas, guards) is built by the pure ledger rules in TypeScript; a refusal
@@ -180,8 +182,10 @@ DECLARE
   v_result jsonb;
 BEGIN
   IF v_key IS NOT NULL THEN
-    INSERT INTO idempotency_keys (owner_id, key, request_hash)
-      VALUES (v_actor, v_key, p->>'requestHash') ON CONFLICT DO NOTHING;
+    INSERT INTO idempotency_keys (owner_id, key, request_hash, transaction_ids)
+    VALUES (v_actor, v_key, p->>'requestHash',
+            ARRAY(SELECT (t->>'id')::uuid FROM jsonb_array_elements(p->'transactions') t))
+    ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
       SELECT request_hash, transaction_ids INTO v_existing
         FROM idempotency_keys WHERE owner_id = v_actor AND key = v_key;
@@ -192,6 +196,28 @@ BEGIN
       RETURN jsonb_build_object('replayed', true, 'transactionIds', to_jsonb(v_existing.transaction_ids));
     END IF;
   END IF;
+
+  WITH tx AS (
+    INSERT INTO transactions (id, portfolio_id, kind, effective_at, memo, actor_id, correlation_id,
+                              reverses_id, baseline_changes)
+    SELECT (t->>'id')::uuid, (t->>'portfolioId')::uuid, t->>'kind',
+           coalesce((t->>'effectiveAt')::timestamptz, now()), t->>'memo', v_actor,
+           p->>'correlationId', (t->>'reversesId')::uuid, coalesce(t->'baselineChanges', '[]')
+      FROM jsonb_array_elements(p->'transactions') WITH ORDINALITY AS x (t, ord)
+     ORDER BY ord
+    RETURNING id, seq, effective_at, created_at
+  ), audit AS (
+    INSERT INTO audit_log (actor_id, action, entity_type, entity_id, portfolio_id, details, ip, correlation_id)
+    SELECT v_actor, p->>'action', 'transaction', p->'transactions'->0->>'id',
+           (p->'transactions'->0->>'portfolioId')::uuid,
+           jsonb_build_object('count', jsonb_array_length(p->'transactions'),
+                              'transactionIds', (SELECT jsonb_agg(t->'id') FROM jsonb_array_elements(p->'transactions') t),
+                              'idempotencyKey', v_key),
+           p->>'ip', p->>'correlationId'
+  )
+  SELECT jsonb_agg(jsonb_build_object('id', id, 'seq', seq::text, 'effectiveAt', effective_at,
+                                      'createdAt', created_at) ORDER BY seq)
+    INTO v_result FROM tx;
 
   PERFORM 1 FROM accounts
     WHERE id IN (SELECT (a->>'id')::uuid
@@ -247,39 +273,12 @@ BEGIN
         'availableDebit', v_bad.avail)::text;
   END IF;
 
-  WITH tx AS (
-    INSERT INTO transactions (id, portfolio_id, kind, effective_at, memo, actor_id, correlation_id,
-                              reverses_id, baseline_changes)
-    SELECT (t->>'id')::uuid, (t->>'portfolioId')::uuid, t->>'kind',
-           coalesce((t->>'effectiveAt')::timestamptz, now()), t->>'memo', v_actor,
-           p->>'correlationId', (t->>'reversesId')::uuid, coalesce(t->'baselineChanges', '[]')
-      FROM jsonb_array_elements(p->'transactions') WITH ORDINALITY AS x (t, ord)
-     ORDER BY ord
-    RETURNING id, seq, effective_at, created_at
-  ), legs AS (
-    INSERT INTO postings (tx_seq, idx, account_id, ledger, amount, effective_at)
-    SELECT tx.seq, l.ord, (l.leg->>'accountId')::uuid, l.leg->>'ledger', (l.leg->>'amount')::bigint, tx.effective_at
-      FROM jsonb_array_elements(p->'transactions') t
-      JOIN tx ON tx.id = (t->>'id')::uuid
-      CROSS JOIN LATERAL jsonb_array_elements(t->'legs') WITH ORDINALITY AS l (leg, ord)
-  )
-  SELECT jsonb_agg(jsonb_build_object('id', id, 'seq', seq::text, 'effectiveAt', effective_at,
-                                      'createdAt', created_at) ORDER BY seq)
-    INTO v_result FROM tx;
-
-  INSERT INTO audit_log (actor_id, action, entity_type, entity_id, portfolio_id, details, ip, correlation_id)
-  VALUES (v_actor, p->>'action', 'transaction', v_result->0->>'id',
-          (p->'transactions'->0->>'portfolioId')::uuid,
-          jsonb_build_object('count', jsonb_array_length(v_result),
-                             'transactionIds', (SELECT jsonb_agg(e->'id') FROM jsonb_array_elements(v_result) e),
-                             'idempotencyKey', v_key),
-          p->>'ip', p->>'correlationId');
-
-  IF v_key IS NOT NULL THEN
-    UPDATE idempotency_keys
-       SET transaction_ids = (SELECT array_agg((e->>'id')::uuid) FROM jsonb_array_elements(v_result) e)
-     WHERE owner_id = v_actor AND key = v_key;
-  END IF;
+  INSERT INTO postings (tx_seq, idx, account_id, ledger, amount, effective_at)
+  SELECT (r->>'seq')::bigint, l.ord, (l.leg->>'accountId')::uuid, l.leg->>'ledger', (l.leg->>'amount')::bigint,
+         (r->>'effectiveAt')::timestamptz
+    FROM jsonb_array_elements(p->'transactions') WITH ORDINALITY AS x (t, ord)
+    JOIN LATERAL (SELECT v_result->(x.ord::int - 1) AS r) res ON true
+    CROSS JOIN LATERAL jsonb_array_elements(x.t->'legs') WITH ORDINALITY AS l (leg, ord);
 
   RETURN jsonb_build_object('replayed', false, 'transactions', v_result);
 END;

@@ -78,7 +78,7 @@ export class AuditRepository {
     return this.db.query(
       `SELECT id::text, at, actor_id, action, entity_type, entity_id, portfolio_id, details, ip, correlation_id
          FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-        ORDER BY id DESC LIMIT $${params.length}`,
+        ORDER BY audit_log.id DESC LIMIT $${params.length}`,
       params,
     );
   }

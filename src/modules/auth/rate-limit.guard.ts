@@ -16,6 +16,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     return Promise.resolve(principal ? `key:${principal.keyId}` : `ip:${String(req.ip)}`);
   }
 
+  /** One quota per key across every route (the library's default counts per route). */
+  protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
+    return `${throttlerName}:${tracker}`;
+  }
+
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     try {
       return await super.canActivate(context);

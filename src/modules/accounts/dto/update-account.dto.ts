@@ -1,17 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsNumber, Max, Min, ValidateNested } from 'class-validator';
 import { WEEKDAYS, type Weekday } from '../domain/account-types';
+import { Optional } from '../../../common/validators';
 
 const TWO_DECIMALS = { maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false };
 
@@ -23,60 +14,60 @@ export class DeltaRangeDto {
 /** domain.md §7: every field optional; ranges per field, cross-field rules in the domain. */
 export class UpdateAccountDto {
   @ApiPropertyOptional({ enum: ['ACTIVE', 'SUSPENDED', 'CLOSED'], description: 'CLOSED only at zero value' })
-  @IsOptional()
+  @Optional()
   @IsIn(['ACTIVE', 'SUSPENDED', 'CLOSED'])
   status?: 'ACTIVE' | 'SUSPENDED' | 'CLOSED';
 
   @ApiPropertyOptional({ minimum: 0.1, maximum: 5 })
-  @IsOptional()
+  @Optional()
   @IsNumber(TWO_DECIMALS)
   @Min(0.1)
   @Max(5)
   weeklyTargetPct?: number;
 
   @ApiPropertyOptional({ type: DeltaRangeDto })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => DeltaRangeDto)
   deltaRange?: DeltaRangeDto;
 
   @ApiPropertyOptional({ enum: WEEKDAYS, isArray: true })
-  @IsOptional()
+  @Optional()
   @ArrayMinSize(1)
   @ArrayMaxSize(5)
   @IsIn(WEEKDAYS, { each: true })
   entryDays?: Weekday[];
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100 })
-  @IsOptional()
+  @Optional()
   @IsNumber(TWO_DECIMALS)
   @Min(0)
   @Max(100)
   positionSizingPct?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'contracts share of a reinvestment' })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(100)
   contractsPct?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'LEAPS share; contractsPct + leapsPct = 100' })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(100)
   leapsPct?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 20 })
-  @IsOptional()
+  @Optional()
   @IsNumber(TWO_DECIMALS)
   @Min(0)
   @Max(20)
   bufferPct?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100 })
-  @IsOptional()
+  @Optional()
   @IsNumber(TWO_DECIMALS)
   @Min(0)
   @Max(100)

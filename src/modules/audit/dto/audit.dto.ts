@@ -1,30 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsDateString,
-  IsInt,
-  IsNumberString,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsDateString, IsInt, IsNumberString, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from '../../../common/validators';
 
 export class AuditQueryDto {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() actorId?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() portfolioId?: string;
-  @ApiPropertyOptional({ example: 'ledger.movement' }) @IsOptional() @IsString() @MaxLength(100) action?: string;
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsDateString({ strict: true }) from?: string;
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsDateString({ strict: true }) to?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @Optional() @IsUUID() actorId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @Optional() @IsUUID() portfolioId?: string;
+  @ApiPropertyOptional({ example: 'ledger.movement' }) @Optional() @IsString() @MaxLength(100) action?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @Optional() @IsDateString({ strict: true }) from?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @Optional() @IsDateString({ strict: true }) to?: string;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
+  @Optional()
   @IsNumberString({ no_symbols: true })
   @MaxLength(19)
   cursor?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -1,11 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { IsStorableText } from '../../../common/validators';
 import { ROLES, type Role } from '../principal';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'Ada Trader', minLength: 1, maxLength: 100 })
   @IsString()
   @Length(1, 100)
+  @IsStorableText()
   @Matches(/\S/, { message: 'name must not be blank' })
   name: string;
 

@@ -1,18 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
-import { IsAmount } from '../../../common/validators';
+import { IsIn, IsInt, IsNumber, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsAmount, Optional, IsStorableText } from '../../../common/validators';
 import { TEMPLATES, type Template } from '../../accounts/domain/templates';
 
 export class AllocationDto {
@@ -30,6 +19,7 @@ export class CreatePortfolioDto {
   @ApiProperty({ example: 'Family ALL-USE', maxLength: 200 })
   @IsString()
   @Length(1, 200)
+  @IsStorableText()
   @Matches(/\S/, { message: 'name must not be blank' })
   name: string;
 
@@ -38,28 +28,28 @@ export class CreatePortfolioDto {
   initialCapital: string;
 
   @ApiPropertyOptional({ enum: TEMPLATES, default: 'moderate' })
-  @IsOptional()
+  @Optional()
   @IsIn(TEMPLATES)
   template?: Template;
 
   @ApiPropertyOptional({ type: AllocationDto, description: 'required with template "custom", refused otherwise' })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => AllocationDto)
   allocation?: AllocationDto;
 
   @ApiPropertyOptional({ example: '50000.00', default: '50000.00' })
-  @IsOptional()
+  @Optional()
   @IsAmount()
   forkThreshold?: string;
 
   @ApiPropertyOptional({ example: '500000.00', default: '500000.00', description: 'must exceed forkThreshold' })
-  @IsOptional()
+  @Optional()
   @IsAmount()
   mergeThreshold?: string;
 
   @ApiPropertyOptional({ enum: ['auto', 'confirm'], default: 'confirm' })
-  @IsOptional()
+  @Optional()
   @IsIn(['auto', 'confirm'])
   mergeMode?: 'auto' | 'confirm';
 }

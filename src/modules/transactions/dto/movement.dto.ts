@@ -5,13 +5,12 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsOptional,
   IsString,
   IsUUID,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { IsAmount, IsInstant } from '../../../common/validators';
+import { IsAmount, IsInstant, Optional, IsStorableText } from '../../../common/validators';
 import { MOVEMENT_KINDS, type MovementKind } from '../domain/ledger.types';
 
 const AMOUNT = {
@@ -25,8 +24,8 @@ const EFFECTIVE_AT = {
 
 export class MovementDto {
   @ApiProperty(AMOUNT) @IsAmount() amount: string;
-  @ApiPropertyOptional(EFFECTIVE_AT) @IsOptional() @IsInstant() effectiveAt?: string;
-  @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) memo?: string;
+  @ApiPropertyOptional(EFFECTIVE_AT) @Optional() @IsInstant() effectiveAt?: string;
+  @ApiPropertyOptional({ maxLength: 500 }) @Optional() @IsString() @MaxLength(500) @IsStorableText() memo?: string;
 }
 
 export class TransferDto extends MovementDto {
@@ -40,7 +39,7 @@ export class BatchItemDto extends MovementDto {
   @IsUUID()
   accountId: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'TRANSFER only: the receiving account' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   toAccountId?: string;
 }
@@ -56,6 +55,6 @@ export class BatchDto {
 }
 
 export class ReversalDto {
-  @ApiPropertyOptional(EFFECTIVE_AT) @IsOptional() @IsInstant() effectiveAt?: string;
-  @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) memo?: string;
+  @ApiPropertyOptional(EFFECTIVE_AT) @Optional() @IsInstant() effectiveAt?: string;
+  @ApiPropertyOptional({ maxLength: 500 }) @Optional() @IsString() @MaxLength(500) @IsStorableText() memo?: string;
 }

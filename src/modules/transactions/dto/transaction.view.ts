@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumberString, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumberString, Max, MaxLength, Min } from 'class-validator';
 import { Type } from 'class-transformer';
-import { IsInstant } from '../../../common/validators';
+import { IsInstant, Optional } from '../../../common/validators';
 import { EXTERNAL_LEDGERS, POCKETS, TRANSACTION_KINDS, type TransactionKind } from '../domain/ledger.types';
 
 export class PostingView {
@@ -44,19 +44,19 @@ export class BalanceView {
 }
 
 export class TransactionListQuery {
-  @ApiPropertyOptional({ enum: TRANSACTION_KINDS }) @IsOptional() @IsIn(TRANSACTION_KINDS) kind?: TransactionKind;
+  @ApiPropertyOptional({ enum: TRANSACTION_KINDS }) @Optional() @IsIn(TRANSACTION_KINDS) kind?: TransactionKind;
   @ApiPropertyOptional({ format: 'date-time', description: 'effective at or after' })
-  @IsOptional()
+  @Optional()
   @IsInstant()
   from?: string;
-  @ApiPropertyOptional({ format: 'date-time', description: 'effective before' }) @IsOptional() @IsInstant() to?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'effective before' }) @Optional() @IsInstant() to?: string;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
+  @Optional()
   @IsNumberString({ no_symbols: true })
   @MaxLength(19)
   cursor?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -65,5 +65,5 @@ export class TransactionListQuery {
 }
 
 export class BalanceQuery {
-  @ApiPropertyOptional({ format: 'date-time', description: 'defaults to now' }) @IsOptional() @IsInstant() at?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'defaults to now' }) @Optional() @IsInstant() at?: string;
 }
