@@ -87,17 +87,21 @@ export class InitialSchema1764400000000 implements MigrationInterface {
         memo text,
         actor_id uuid,
         correlation_id text,
-        reverses_id uuid UNIQUE REFERENCES transactions (id),
+        reverses_id uuid REFERENCES transactions (id),
         baseline_changes jsonb NOT NULL DEFAULT '[]'
       );
-      CREATE INDEX transactions_portfolio_idx ON transactions (portfolio_id, effective_at, seq);
+      -- Partial: most transactions reverse nothing, and need no entry in this index.
+      CREATE UNIQUE INDEX transactions_reverses_id_key ON transactions (reverses_id) WHERE reverses_id IS NOT NULL;
 
       -- One row per leg; amount is signed (credit to the pocket > 0). Account pockets carry the
-      -- account id; the external ledgers (bank, market, fees) carry none.
+      -- account id; the external ledgers (bank, market, fees) carry none. account_id has no foreign
+      -- key on purpose: ledger_post is the only writer, checks every account exists under its row
+      -- lock, and inserts postings before taking those locks, which an FK check (a share lock on
+      -- the account row) would make wait for every other writer of the account.
       CREATE TABLE postings (
         tx_seq bigint NOT NULL REFERENCES transactions (seq),
         idx smallint NOT NULL,
-        account_id uuid REFERENCES accounts (id),
+        account_id uuid,
         ledger text NOT NULL CHECK (ledger IN ('cash', 'contracts', 'leaps',
           'external:bank', 'external:market', 'external:fees')),
         amount bigint NOT NULL CHECK (amount <> 0),
@@ -160,26 +164,30 @@ export class InitialSchema1764400000000 implements MigrationInterface {
  * Applies a planned ledger request in one call (one network round trip), with a fixed number of
  * set-based statements whatever the number of transactions in it:
  *  1. claims the idempotency key (a concurrent duplicate waits on the unique index, then replays);
- *  2. inserts the transactions and the audit row: neither locks any account, so this work is
- *     done before the account locks are taken and not while other writers wait for them;
+ *  2. inserts the transactions, their postings and the audit row: none of this locks an account,
+ *     so it is done before the account locks are taken, not while other writers wait for them;
  *  3. locks every touched account in ascending id order (no deadlocks between writers);
  *  4. computes every account's state before and after each transaction in request order with
- *     window sums, finds the first transaction that breaks a guard (status, non-negative pockets,
- *     available cash), and otherwise applies the net deltas in one UPDATE;
- *  5. inserts the postings.
+ *     window sums, finds the first transaction that breaks a guard (existence, status,
+ *     non-negative pockets, available cash), and otherwise applies the net deltas in one UPDATE.
  * A GEN baseline never goes below 0 at any step: the clamped running sum has the closed form
  * max(b + P_n, P_n - min_k P_k) over the prefix sums P_k of the baseline changes.
  * The plan (legs, deltas, guards) is built by the pure ledger rules in TypeScript; a refusal
  * raises SQLSTATE P0001 with the error code as message and JSON details, aborting everything.
  */
 const LEDGER_POST_FUNCTION = `
-CREATE FUNCTION ledger_post(p jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+CREATE FUNCTION ledger_post(p jsonb) RETURNS jsonb LANGUAGE plpgsql
+-- Custom plans would re-plan every statement on every call: the jsonb argument tells the planner
+-- nothing about row counts, so the cached generic plans are as good and much cheaper.
+SET plan_cache_mode = force_generic_plan
+AS $fn$
 DECLARE
   v_actor uuid := (p->>'actorId')::uuid;
   v_key text := p->>'idempotencyKey';
   v_existing record;
   v_bad record;
   v_result jsonb;
+  v_ids uuid[];
 BEGIN
   IF v_key IS NOT NULL THEN
     INSERT INTO idempotency_keys (owner_id, key, request_hash, transaction_ids)
@@ -197,21 +205,27 @@ BEGIN
     END IF;
   END IF;
 
-  WITH tx AS (
+  WITH x AS (
+    SELECT t, ord FROM jsonb_array_elements(p->'transactions') WITH ORDINALITY AS e (t, ord)
+  ), tx AS (
     INSERT INTO transactions (id, portfolio_id, kind, effective_at, memo, actor_id, correlation_id,
                               reverses_id, baseline_changes)
     SELECT (t->>'id')::uuid, (t->>'portfolioId')::uuid, t->>'kind',
            coalesce((t->>'effectiveAt')::timestamptz, now()), t->>'memo', v_actor,
            p->>'correlationId', (t->>'reversesId')::uuid, coalesce(t->'baselineChanges', '[]')
-      FROM jsonb_array_elements(p->'transactions') WITH ORDINALITY AS x (t, ord)
-     ORDER BY ord
+      FROM x ORDER BY ord
     RETURNING id, seq, effective_at, created_at
+  ), legs AS (
+    INSERT INTO postings (tx_seq, idx, account_id, ledger, amount, effective_at)
+    SELECT tx.seq, l.ord, (l.leg->>'accountId')::uuid, l.leg->>'ledger', (l.leg->>'amount')::bigint, tx.effective_at
+      FROM x JOIN tx ON tx.id = (x.t->>'id')::uuid
+      CROSS JOIN LATERAL jsonb_array_elements(x.t->'legs') WITH ORDINALITY AS l (leg, ord)
   ), audit AS (
     INSERT INTO audit_log (actor_id, action, entity_type, entity_id, portfolio_id, details, ip, correlation_id)
     SELECT v_actor, p->>'action', 'transaction', p->'transactions'->0->>'id',
            (p->'transactions'->0->>'portfolioId')::uuid,
            jsonb_build_object('count', jsonb_array_length(p->'transactions'),
-                              'transactionIds', (SELECT jsonb_agg(t->'id') FROM jsonb_array_elements(p->'transactions') t),
+                              'transactionIds', (SELECT jsonb_agg(t->'id') FROM x),
                               'idempotencyKey', v_key),
            p->>'ip', p->>'correlationId'
   )
@@ -219,10 +233,11 @@ BEGIN
                                       'createdAt', created_at) ORDER BY seq)
     INTO v_result FROM tx;
 
-  PERFORM 1 FROM accounts
-    WHERE id IN (SELECT (a->>'id')::uuid
-                   FROM jsonb_array_elements(p->'transactions') t, jsonb_array_elements(t->'accounts') a)
-    ORDER BY id FOR UPDATE;
+  -- An array, not a subquery: the planner cannot see how few rows a jsonb expansion yields and
+  -- would scan the whole accounts table; id = ANY(array) is an index scan.
+  v_ids := ARRAY(SELECT DISTINCT (a->>'id')::uuid
+                   FROM jsonb_array_elements(p->'transactions') t, jsonb_array_elements(t->'accounts') a);
+  PERFORM 1 FROM accounts WHERE id = ANY (v_ids) ORDER BY id FOR UPDATE;
 
   WITH d AS (
     SELECT x.ord, (a->>'id')::uuid AS id, (a->>'cash')::bigint AS dc, (a->>'contracts')::bigint AS dk,
@@ -237,7 +252,7 @@ BEGIN
            acc.contracts + (sum(d.dk) OVER w)::bigint - d.dk AS contracts0,
            acc.leaps + (sum(d.dl) OVER w)::bigint - d.dl AS leaps0,
            (sum(d.db) OVER w)::bigint AS base_prefix
-      FROM d LEFT JOIN accounts acc ON acc.id = d.id
+      FROM d LEFT JOIN (SELECT * FROM accounts WHERE id = ANY (v_ids)) acc ON acc.id = d.id
     WINDOW w AS (PARTITION BY d.id ORDER BY d.ord)
   ), bad AS (
     SELECT ord, id, known, status, cash0::text AS cash, contracts0::text AS contracts, leaps0::text AS leaps,
@@ -262,7 +277,7 @@ BEGIN
            baseline = CASE WHEN net.moves_baseline THEN net.new_baseline ELSE acc.baseline END,
            updated_at = now()
       FROM net
-     WHERE acc.id = net.id AND NOT EXISTS (SELECT 1 FROM bad)
+     WHERE acc.id = ANY (v_ids) AND acc.id = net.id AND NOT EXISTS (SELECT 1 FROM bad)
   )
   SELECT * INTO v_bad FROM bad;
 
@@ -272,13 +287,6 @@ BEGIN
         'cash', v_bad.cash, 'contracts', v_bad.contracts, 'leaps', v_bad.leaps, 'bufferBp', v_bad.buffer_bp,
         'availableDebit', v_bad.avail)::text;
   END IF;
-
-  INSERT INTO postings (tx_seq, idx, account_id, ledger, amount, effective_at)
-  SELECT (r->>'seq')::bigint, l.ord, (l.leg->>'accountId')::uuid, l.leg->>'ledger', (l.leg->>'amount')::bigint,
-         (r->>'effectiveAt')::timestamptz
-    FROM jsonb_array_elements(p->'transactions') WITH ORDINALITY AS x (t, ord)
-    JOIN LATERAL (SELECT v_result->(x.ord::int - 1) AS r) res ON true
-    CROSS JOIN LATERAL jsonb_array_elements(x.t->'legs') WITH ORDINALITY AS l (leg, ord);
 
   RETURN jsonb_build_object('replayed', false, 'transactions', v_result);
 END;
