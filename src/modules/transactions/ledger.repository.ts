@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
+import { escapeLiteral, type Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { baselineChanges } from './domain/movements';
@@ -74,9 +74,12 @@ export class LedgerRepository {
       return value;
     });
     try {
+      // Outside a transaction, the payload goes as an escaped literal: the simple query protocol
+      // is one message each way, where a bound parameter takes five (parse, bind, describe,
+      // execute, sync). escapeLiteral quotes it safely whatever the JSON holds.
       const rows: { r: LedgerResult }[] = manager
         ? await manager.query('SELECT ledger_post($1::jsonb) AS r', [payload])
-        : (await this.pool.query('SELECT ledger_post($1::jsonb) AS r', [payload])).rows;
+        : (await this.pool.query(`SELECT ledger_post(${escapeLiteral(payload)}::jsonb) AS r`)).rows;
       return rows[0].r;
     } catch (error) {
       throw this.translate(error, request);

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { uuid7 } from '../../common/uuid7';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError } from '@app/errors';
 import { toCents } from '@app/money';
@@ -43,7 +43,7 @@ export class LedgerService {
       principal,
       { action: 'ledger.movement', idempotencyKey: key, fingerprint: { kind, accountId, body } },
       [accountId],
-      (facts, now) => [planMovement(randomUUID(), toInput(kind, accountId, undefined, body), facts, now)],
+      (facts, now) => [planMovement(uuid7(), toInput(kind, accountId, undefined, body), facts, now)],
     );
     return view;
   }
@@ -54,7 +54,7 @@ export class LedgerService {
       { action: 'ledger.transfer', idempotencyKey: key, fingerprint: { kind: 'TRANSFER', body } },
       [body.fromAccountId, body.toAccountId],
       (facts, now) => [
-        planMovement(randomUUID(), toInput('TRANSFER', body.fromAccountId, body.toAccountId, body), facts, now),
+        planMovement(uuid7(), toInput('TRANSFER', body.fromAccountId, body.toAccountId, body), facts, now),
       ],
     );
     return view;
@@ -70,7 +70,7 @@ export class LedgerService {
       (facts, now) =>
         items.map((item, index) => {
           try {
-            return planMovement(randomUUID(), toInput(item.kind, item.accountId, item.toAccountId, item), facts, now);
+            return planMovement(uuid7(), toInput(item.kind, item.accountId, item.toAccountId, item), facts, now);
           } catch (error) {
             throw withItemIndex(error, index);
           }
@@ -93,7 +93,7 @@ export class LedgerService {
         }
         return [
           planReversal(
-            randomUUID(),
+            uuid7(),
             {
               id: original.id,
               kind: original.kind,

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { uuid7 } from '../../common/uuid7';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError, forbidden } from '@app/errors';
 import { toCents } from '@app/money';
@@ -85,7 +85,7 @@ export class PortfolioOpeningService {
             ip: context?.ip,
             idempotencyKey,
             requestHash: idempotencyKey ? requestHash('portfolio.open', dto) : undefined,
-            transactions: [planOpeningDeposit(randomUUID(), portfolio.id, capital, allocation, ids)],
+            transactions: [planOpeningDeposit(uuid7(), portfolio.id, capital, allocation, ids)],
           },
           m,
         );
