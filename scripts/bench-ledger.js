@@ -5,7 +5,8 @@
  * one hot account) and of movements through the batch endpoint. Ends by checking the ledger
  * invariants on the data it wrote. Figures, not assertions: run it on demand.
  *
- *   npm run build && npm run bench:ledger       (BENCH_SECONDS=15 BENCH_CONNECTIONS=64 by default)
+ *   npm run bench:ledger        BENCH_SECONDS=15 BENCH_CONNECTIONS=64 BENCH_POOL_SIZE=24 by default;
+ *                               BENCH_ONLY=batch (or hot, or transfers) runs one scenario
  */
 const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -149,12 +150,14 @@ async function main() {
       },
     });
 
+    const scenarios = [
+      [`transfers, ${ACCOUNTS} accounts`, () => transferBetween(pick(portfolios)), CONNECTIONS],
+      ['transfers, one hot account', hotTransfer, CONNECTIONS],
+      ['batch of 1,000 movements', batch, Number(process.env.BENCH_BATCH_CONNECTIONS || 8)],
+    ].filter(([title]) => !process.env.BENCH_ONLY || title.includes(process.env.BENCH_ONLY));
     await load('warm-up', key, () => transferBetween(pick(portfolios)), 16);
-    const runs = [
-      await load(`transfers, ${ACCOUNTS} accounts`, key, () => transferBetween(pick(portfolios))),
-      await load('transfers, one hot account', key, hotTransfer),
-      await load('batch of 1,000 movements', key, batch, 8),
-    ];
+    const runs = [];
+    for (const [title, next, connections] of scenarios) runs.push(await load(title, key, next, connections));
 
     const rows = runs.map(({ title, result }) => {
       const ok = result['2xx'];

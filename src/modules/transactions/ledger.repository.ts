@@ -54,6 +54,35 @@ const TRANSACTION_SELECT = `
             FROM postings p WHERE p.tx_seq = t.seq) AS postings
     FROM transactions t LEFT JOIN transactions r ON r.reverses_id = t.id`;
 
+/** Above this size, escaping costs more than the extra protocol messages of a bound parameter. */
+const SIMPLE_QUERY_MAX_CHARS = 16_384;
+
+/** The JSON ledger_post reads: amounts as decimal strings of cents, no bigint anywhere. */
+function toPayload(request: LedgerRequest) {
+  return {
+    ...request,
+    transactions: request.transactions.map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      portfolioId: t.portfolioId,
+      effectiveAt: t.effectiveAt,
+      memo: t.memo,
+      reversesId: t.reversesId,
+      legs: t.legs.map((l) => ({ accountId: l.accountId, ledger: l.ledger, amount: l.amount.toString() })),
+      accounts: t.accounts.map((a) => ({
+        id: a.id,
+        cash: a.cash.toString(),
+        contracts: a.contracts.toString(),
+        leaps: a.leaps.toString(),
+        baseline: a.baseline.toString(),
+        statuses: a.statuses,
+        availableDebit: a.availableDebit?.toString(),
+      })),
+      baselineChanges: baselineChanges(t),
+    })),
+  };
+}
+
 /** The ledger's storage: one round trip per write through ledger_post, and the read queries. */
 @Injectable()
 export class LedgerRepository {
@@ -66,20 +95,15 @@ export class LedgerRepository {
 
   /** Applies a planned request atomically. Inside `manager`, it joins that transaction. */
   async post(request: LedgerRequest, manager?: EntityManager): Promise<LedgerResult> {
-    const payload = JSON.stringify(request, (key, value) => {
-      if (typeof value === 'bigint') return value.toString();
-      if (key === 'transactions' && Array.isArray(value)) {
-        return (value as PlannedTransaction[]).map((t) => ({ ...t, baselineChanges: baselineChanges(t) }));
-      }
-      return value;
-    });
+    const payload = JSON.stringify(toPayload(request));
     try {
-      // Outside a transaction, the payload goes as an escaped literal: the simple query protocol
-      // is one message each way, where a bound parameter takes five (parse, bind, describe,
-      // execute, sync). escapeLiteral quotes it safely whatever the JSON holds.
-      const rows: { r: LedgerResult }[] = manager
-        ? await manager.query('SELECT ledger_post($1::jsonb) AS r', [payload])
-        : (await this.pool.query(`SELECT ledger_post(${escapeLiteral(payload)}::jsonb) AS r`)).rows;
+      let rows: { r: LedgerResult }[];
+      if (manager) rows = await manager.query('SELECT ledger_post($1::jsonb) AS r', [payload]);
+      else if (payload.length <= SIMPLE_QUERY_MAX_CHARS) {
+        // A small payload goes as an escaped literal: the simple query protocol is one message each
+        // way, where a bound parameter takes five (parse, bind, describe, execute, sync).
+        rows = (await this.pool.query(`SELECT ledger_post(${escapeLiteral(payload)}::jsonb) AS r`)).rows;
+      } else rows = (await this.pool.query('SELECT ledger_post($1::jsonb) AS r', [payload])).rows;
       return rows[0].r;
     } catch (error) {
       throw this.translate(error, request);

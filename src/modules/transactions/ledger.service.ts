@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { databaseConfig, type DatabaseConfig } from '../../config/configuration';
+import { Semaphore } from '../../common/semaphore';
 import { uuid7 } from '../../common/uuid7';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError } from '@app/errors';
@@ -30,13 +32,22 @@ interface Operation {
 /** The ledger's use cases: movements, transfers, batches, reversals, and reading them back. */
 @Injectable()
 export class LedgerService {
+  /**
+   * Batches lock hundreds of accounts each; beyond a couple at once they mostly wait on each
+   * other's row locks inside PostgreSQL, which costs more than waiting here.
+   */
+  private readonly batchLane: Semaphore;
+
   constructor(
+    @Inject(databaseConfig.KEY) config: DatabaseConfig,
     private readonly repository: LedgerRepository,
     private readonly directory: AccountDirectory,
     private readonly access: PortfolioAccessService,
     private readonly events: EventEmitter2,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.batchLane = new Semaphore(config.batchConcurrency);
+  }
 
   async move(principal: Principal, kind: MovementKind, accountId: string, body: MovementDto, key?: string) {
     const [view] = await this.post(
@@ -63,18 +74,20 @@ export class LedgerService {
   /** Up to 1,000 movements, all or nothing, in one database transaction. */
   async batch(principal: Principal, items: BatchItemDto[], key?: string) {
     const ids = items.flatMap((i) => (i.toAccountId ? [i.accountId, i.toAccountId] : [i.accountId]));
-    const views = await this.post(
-      principal,
-      { action: 'ledger.batch', idempotencyKey: key, fingerprint: { batch: items } },
-      ids,
-      (facts, now) =>
-        items.map((item, index) => {
-          try {
-            return planMovement(uuid7(), toInput(item.kind, item.accountId, item.toAccountId, item), facts, now);
-          } catch (error) {
-            throw withItemIndex(error, index);
-          }
-        }),
+    const views = await this.batchLane.run(() =>
+      this.post(
+        principal,
+        { action: 'ledger.batch', idempotencyKey: key, fingerprint: { batch: items } },
+        ids,
+        (facts, now) =>
+          items.map((item, index) => {
+            try {
+              return planMovement(uuid7(), toInput(item.kind, item.accountId, item.toAccountId, item), facts, now);
+            } catch (error) {
+              throw withItemIndex(error, index);
+            }
+          }),
+      ),
     );
     return { items: views };
   }
