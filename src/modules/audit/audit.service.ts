@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { currentContext } from '../../common/request-context';
-import { AuditEntry, AuditQuery, AuditRepository, AuditRow } from './audit.repository';
+import { keysetPage } from '../../common/pagination';
+import { AuditEntry, AuditRepository, AuditRow } from './audit.repository';
+import type { AuditEntryView, AuditPageView, AuditQueryDto } from './dto/audit.dto';
 
 /** Writes the append-only audit trail: who changed what, when, from where, under which request. */
 @Injectable()
@@ -18,7 +20,37 @@ export class AuditService {
     });
   }
 
-  list(query: AuditQuery): Promise<AuditRow[]> {
-    return this.repository.list(query);
+  /** The log newest first, filtered, one page at a time. */
+  page(q: AuditQueryDto): Promise<AuditPageView> {
+    return keysetPage(
+      q.limit ?? 100,
+      (limit) =>
+        this.repository.list({
+          actorId: q.actorId,
+          portfolioId: q.portfolioId,
+          action: q.action,
+          from: q.from ? new Date(q.from) : undefined,
+          to: q.to ? new Date(q.to) : undefined,
+          beforeId: q.cursor,
+          limit,
+        }),
+      (row) => row.id,
+      toAuditView,
+    );
   }
+}
+
+function toAuditView(r: AuditRow): AuditEntryView {
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    actorId: r.actor_id,
+    action: r.action,
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    portfolioId: r.portfolio_id,
+    details: r.details,
+    ip: r.ip,
+    correlationId: r.correlation_id,
+  };
 }

@@ -6,6 +6,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError } from '@app/errors';
 import { toCents } from '@app/money';
 import { Clock } from '../../common/clock';
+import { keysetPage } from '../../common/pagination';
 import { requestHash } from '../../common/idempotency';
 import { currentContext } from '../../common/request-context';
 import { AccountDirectory } from '../accounts/account-directory.service';
@@ -129,17 +130,20 @@ export class LedgerService {
 
   async listForAccount(principal: Principal, accountId: string, q: TransactionListQuery): Promise<TransactionPageView> {
     await this.visibleAccount(principal, accountId, 'read');
-    const limit = q.limit ?? 50;
-    const rows = await this.repository.listForAccount({
-      accountId,
-      kind: q.kind,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-      beforeSeq: q.cursor,
-      limit: limit + 1,
-    });
-    const page = rows.slice(0, limit);
-    return { items: page.map(toTransactionView), nextCursor: rows.length > limit ? page[page.length - 1].seq : null };
+    return keysetPage(
+      q.limit ?? 50,
+      (limit) =>
+        this.repository.listForAccount({
+          accountId,
+          kind: q.kind,
+          from: q.from ? new Date(q.from) : undefined,
+          to: q.to ? new Date(q.to) : undefined,
+          beforeSeq: q.cursor,
+          limit,
+        }),
+      (row) => row.seq,
+      toTransactionView,
+    );
   }
 
   async balanceAt(principal: Principal, accountId: string, at?: string): Promise<BalanceView> {
