@@ -63,7 +63,8 @@ export async function ledgerViolations(db: Pool): Promise<string[]> {
       WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.seq = p.tx_seq)
          OR (p.account_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = p.account_id))`,
   );
-  for (const r of orphans.rows) violations.push(`posting of seq ${r.tx_seq} refers to a missing transaction or account`);
+  for (const r of orphans.rows)
+    violations.push(`posting of seq ${r.tx_seq} refers to a missing transaction or account`);
   const drift = await db.query(`
     SELECT a.id, a.cash::text, a.contracts::text, a.leaps::text,
            coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'cash'), 0)::text AS pcash,

@@ -163,8 +163,10 @@ export class InitialSchema1764400000000 implements MigrationInterface {
 }
 
 /**
- * Applies a planned ledger request in one call (one network round trip), with a fixed number of
- * set-based statements whatever the number of transactions in it:
+ * Applies planned ledger requests in one call (one network round trip), with a fixed number of
+ * set-based statements whatever the number of transactions in it. The payload holds the
+ * transactions of one or more requests in order (each carrying its actor and correlation id) and
+ * one audit entry per request; an idempotency key is only given for a single request:
  *  1. claims the idempotency key (a concurrent duplicate waits on the unique index, then replays);
  *  2. inserts the transactions, their postings and the audit row: none of this locks an account,
  *     so it is done before the account locks are taken, not while other writers wait for them;
@@ -213,8 +215,8 @@ BEGIN
     INSERT INTO transactions (id, portfolio_id, kind, effective_at, memo, actor_id, correlation_id,
                               reverses_id, baseline_changes)
     SELECT (t->>'id')::uuid, (t->>'portfolioId')::uuid, t->>'kind',
-           coalesce((t->>'effectiveAt')::timestamptz, now()), t->>'memo', v_actor,
-           p->>'correlationId', (t->>'reversesId')::uuid, coalesce(t->'baselineChanges', '[]')
+           coalesce((t->>'effectiveAt')::timestamptz, now()), t->>'memo', (t->>'actorId')::uuid,
+           t->>'correlationId', (t->>'reversesId')::uuid, coalesce(t->'baselineChanges', '[]')
       FROM x ORDER BY ord
     RETURNING id, seq, effective_at, created_at
   ), legs AS (
@@ -224,12 +226,11 @@ BEGIN
       CROSS JOIN LATERAL jsonb_array_elements(x.t->'legs') WITH ORDINALITY AS l (leg, ord)
   ), audit AS (
     INSERT INTO audit_log (actor_id, action, entity_type, entity_id, portfolio_id, details, ip, correlation_id)
-    SELECT v_actor, p->>'action', 'transaction', p->'transactions'->0->>'id',
-           (p->'transactions'->0->>'portfolioId')::uuid,
-           jsonb_build_object('count', jsonb_array_length(p->'transactions'),
-                              'transactionIds', (SELECT jsonb_agg(t->'id') FROM x),
-                              'idempotencyKey', v_key),
-           p->>'ip', p->>'correlationId'
+    SELECT (a->>'actorId')::uuid, a->>'action', 'transaction', a->'transactionIds'->>0, (a->>'portfolioId')::uuid,
+           jsonb_build_object('count', jsonb_array_length(a->'transactionIds'), 'transactionIds', a->'transactionIds',
+                              'idempotencyKey', a->>'idempotencyKey'),
+           a->>'ip', a->>'correlationId'
+      FROM jsonb_array_elements(p->'audits') a
   )
   SELECT jsonb_agg(jsonb_build_object('id', id, 'seq', seq::text, 'effectiveAt', effective_at,
                                       'createdAt', created_at) ORDER BY seq)

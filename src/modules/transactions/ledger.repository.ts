@@ -17,10 +17,6 @@ export interface LedgerRequest {
   transactions: PlannedTransaction[];
 }
 
-export type LedgerResult =
-  | { replayed: false; transactions: { id: string; seq: string; effectiveAt: string; createdAt: string }[] }
-  | { replayed: true; transactionIds: string[] };
-
 export interface TransactionRow {
   id: string;
   seq: string;
@@ -57,28 +53,58 @@ const TRANSACTION_SELECT = `
 /** Above this size, escaping costs more than the extra protocol messages of a bound parameter. */
 const SIMPLE_QUERY_MAX_CHARS = 16_384;
 
-/** The JSON ledger_post reads: amounts as decimal strings of cents, no bigint anywhere. */
-function toPayload(request: LedgerRequest) {
+/** What the database assigned to one written transaction. */
+export interface StoredTransaction {
+  id: string;
+  seq: string;
+  effectiveAt: string;
+  createdAt: string;
+}
+
+export type LedgerResult =
+  { replayed: false; transactions: StoredTransaction[] } | { replayed: true; transactionIds: string[] };
+
+/**
+ * The JSON ledger_post reads: the transactions of every request in order, each with its actor and
+ * correlation id; one audit entry per request; amounts as decimal strings of cents.
+ */
+function toPayload(requests: LedgerRequest[]) {
+  const [first] = requests;
   return {
-    ...request,
-    transactions: request.transactions.map((t) => ({
-      id: t.id,
-      kind: t.kind,
-      portfolioId: t.portfolioId,
-      effectiveAt: t.effectiveAt,
-      memo: t.memo,
-      reversesId: t.reversesId,
-      legs: t.legs.map((l) => ({ accountId: l.accountId, ledger: l.ledger, amount: l.amount.toString() })),
-      accounts: t.accounts.map((a) => ({
-        id: a.id,
-        cash: a.cash.toString(),
-        contracts: a.contracts.toString(),
-        leaps: a.leaps.toString(),
-        baseline: a.baseline.toString(),
-        statuses: a.statuses,
-        availableDebit: a.availableDebit?.toString(),
+    actorId: first.actorId,
+    idempotencyKey: first.idempotencyKey,
+    requestHash: first.requestHash,
+    transactions: requests.flatMap((r) =>
+      r.transactions.map((t) => ({
+        id: t.id,
+        kind: t.kind,
+        portfolioId: t.portfolioId,
+        effectiveAt: t.effectiveAt,
+        memo: t.memo,
+        reversesId: t.reversesId,
+        actorId: r.actorId,
+        correlationId: r.correlationId,
+        legs: t.legs.map((l) => ({ accountId: l.accountId, ledger: l.ledger, amount: l.amount.toString() })),
+        accounts: t.accounts.map((a) => ({
+          id: a.id,
+          cash: a.cash.toString(),
+          contracts: a.contracts.toString(),
+          leaps: a.leaps.toString(),
+          baseline: a.baseline.toString(),
+          statuses: a.statuses,
+          availableDebit: a.availableDebit?.toString(),
+        })),
+        baselineChanges: baselineChanges(t),
       })),
-      baselineChanges: baselineChanges(t),
+    ),
+    audits: requests.map((r) => ({
+      actorId: r.actorId,
+      action: r.action,
+      ip: r.ip,
+      correlationId: r.correlationId,
+      portfolioId: r.transactions[0].portfolioId,
+      transactionIds: r.transactions.map((t) => t.id),
+      idempotencyKey: r.idempotencyKey,
     })),
   };
 }
@@ -95,26 +121,44 @@ export class LedgerRepository {
 
   /** Applies a planned request atomically. Inside `manager`, it joins that transaction. */
   async post(request: LedgerRequest, manager?: EntityManager): Promise<LedgerResult> {
-    const payload = JSON.stringify(toPayload(request));
+    if (!manager) return this.postTogether([request]);
+    const payload = JSON.stringify(toPayload([request]));
     try {
-      let rows: { r: LedgerResult }[];
-      if (manager) rows = await manager.query('SELECT ledger_post($1::jsonb) AS r', [payload]);
-      else if (payload.length <= SIMPLE_QUERY_MAX_CHARS) {
-        // A small payload goes as an escaped literal: the simple query protocol is one message each
-        // way, where a bound parameter takes five (parse, bind, describe, execute, sync).
-        rows = (await this.pool.query(`SELECT ledger_post(${escapeLiteral(payload)}::jsonb) AS r`)).rows;
-      } else rows = (await this.pool.query('SELECT ledger_post($1::jsonb) AS r', [payload])).rows;
+      const rows: { r: LedgerResult }[] = await manager.query('SELECT ledger_post($1::jsonb) AS r', [payload]);
       return rows[0].r;
     } catch (error) {
-      throw this.translate(error, request);
+      throw this.translate(error, [request]);
     }
   }
 
-  private translate(error: unknown, request: LedgerRequest): unknown {
+  /**
+   * Applies several requests in one database transaction: all of them, or none. The result lists
+   * every request's transactions in order. Only a lone request may carry an idempotency key.
+   */
+  async postTogether(requests: LedgerRequest[]): Promise<LedgerResult> {
+    if (requests.length > 1 && requests.some((r) => r.idempotencyKey)) {
+      throw new Error('requests with an idempotency key are written alone');
+    }
+    const payload = JSON.stringify(toPayload(requests));
+    try {
+      // A small payload goes as an escaped literal: the simple query protocol is one message each
+      // way, where a bound parameter takes five (parse, bind, describe, execute, sync).
+      const { rows } =
+        payload.length <= SIMPLE_QUERY_MAX_CHARS
+          ? await this.pool.query<{ r: LedgerResult }>(`SELECT ledger_post(${escapeLiteral(payload)}::jsonb) AS r`)
+          : await this.pool.query<{ r: LedgerResult }>('SELECT ledger_post($1::jsonb) AS r', [payload]);
+      return rows[0].r;
+    } catch (error) {
+      throw this.translate(error, requests);
+    }
+  }
+
+  private translate(error: unknown, requests: LedgerRequest[]): unknown {
     const pg = error as { code?: string; message?: string; detail?: string; constraint?: string };
     if (pg.code === 'P0001' && pg.message) return ledgerRefusal(pg.message, pg.detail) ?? error;
     if (pg.code === '23505' && pg.constraint === 'transactions_reverses_id_key') {
-      return alreadyReversed(request.transactions.find((t) => t.reversesId)?.reversesId ?? '');
+      const reversed = requests.flatMap((r) => r.transactions).find((t) => t.reversesId);
+      return alreadyReversed(reversed?.reversesId ?? '');
     }
     return error;
   }

@@ -19,6 +19,7 @@ import type { MovementKind, PlannedTransaction } from './domain/ledger.types';
 import { planMovement, planReversal } from './domain/movements';
 import { LedgerPostedEvent } from './ledger.events';
 import { LedgerRepository } from './ledger.repository';
+import { LedgerWriter } from './ledger-writer.service';
 import { transactionNotFound } from './transactions.errors';
 import { plannedView, toTransactionView } from './views';
 import { formatCents } from '@app/money';
@@ -42,6 +43,7 @@ export class LedgerService {
   constructor(
     @Inject(databaseConfig.KEY) config: DatabaseConfig,
     private readonly repository: LedgerRepository,
+    private readonly writer: LedgerWriter,
     private readonly directory: AccountDirectory,
     private readonly access: PortfolioAccessService,
     private readonly events: EventEmitter2,
@@ -172,7 +174,7 @@ export class LedgerService {
     await this.authorise(principal, facts, 'move');
     const plans = plan(facts, this.clock.now());
     const context = currentContext();
-    const result = await this.repository.post({
+    const result = await this.writer.write({
       action: op.action,
       actorId: principal.userId,
       correlationId: context?.correlationId,
