@@ -19,7 +19,7 @@ export const databaseConfig = registerAs('database', () => ({
   migrateOnStart: readBool(process.env, 'DATABASE_MIGRATE', false),
   statementTimeoutMs: readInt(process.env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 0, 600_000),
   /** Ledger calls running at once per instance; requests arriving meanwhile share the next call. */
-  writeConcurrency: readInt(process.env, 'LEDGER_WRITE_CONCURRENCY', 8, 1, 256),
+  writeConcurrency: readInt(process.env, 'LEDGER_WRITE_CONCURRENCY', 4, 1, 256),
   /** Batches running at once per instance: more only queue on each other's row locks in PostgreSQL. */
   batchConcurrency: readInt(process.env, 'LEDGER_BATCH_CONCURRENCY', 2, 1, 64),
 }));
