@@ -1,9 +1,9 @@
 'use strict';
 /**
- * `npm test`: makes sure PostgreSQL and Redis are up, then runs Jest with any extra arguments
+ * `npm test`: makes sure PostgreSQL and Redis are up, builds the service, then runs Jest with any extra arguments
  * passed through (`npm test -- --selectProjects unit`), exiting with Jest's exit code.
  */
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
 const { ensurePostgres, ensureRedis, isLocalUrl, DEFAULT_REDIS_URL } = require('./services');
@@ -18,6 +18,13 @@ async function main() {
   // Only the local server is ours to start; a TEST_DATABASE_URL elsewhere is used as given.
   if (isLocalUrl(process.env.TEST_DATABASE_URL)) await ensurePostgres();
   await ensureRedis(process.env.REDIS_URL, { install: true });
+
+  // The process spec runs the built service (dist/src/main.js) as operators do: build it first.
+  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) throw new Error('the build failed');
 
   // Jest itself rather than `npx jest`: one process fewer, and signals reach it directly.
   const jest = spawn(process.execPath, [path.join(root, 'node_modules/jest/bin/jest.js'), ...process.argv.slice(2)], {

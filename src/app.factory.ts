@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { appConfig, validateConfiguration } from './config/configuration';
+import { lifecycle } from './common/lifecycle';
 import { createRootLogger, JsonLogger } from './common/logger';
 import { ProblemFilter } from './common/problem.filter';
 import { acceptCorrelationId, requestContext } from './common/request-context';
@@ -31,6 +32,12 @@ export async function createApp(): Promise<NestFastifyApplication> {
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
     requestContext.run({ correlationId: String(request.id), ip: request.ip }, done);
+  });
+  // While shutting down, answers ask the client to close its connection: a kept-alive socket
+  // would otherwise hold the server open after its last request.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (lifecycle.closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
   const httpLog = rootLogger.child({ component: 'http' });
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
+import { lifecycle } from './common/lifecycle';
 import { appConfig, databaseConfig, validateConfiguration, EnvError } from './config/configuration';
 import { runMigrations } from './database/data-source';
 import { AuthService } from './modules/auth/auth.service';
@@ -25,10 +26,9 @@ async function bootstrap() {
   new Logger('Bootstrap').log(`listening on ${await app.getUrl()}`);
 
   // Graceful shutdown: stop accepting, let in-flight requests finish, close pools; force after a grace period.
-  let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (lifecycle.closing) return;
+    lifecycle.closing = true;
     new Logger('Bootstrap').log(`${signal} received, shutting down`);
     setTimeout(() => process.exit(1), config.shutdownGraceMs).unref();
     app.close().then(

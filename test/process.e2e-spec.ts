@@ -1,0 +1,132 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createTestDatabase, databaseUrl, dropTestDatabase } from '@app/testing';
+
+/**
+ * The built service as operators run it (`node dist/src/main.js`): configuration checked at boot,
+ * JSON logs carrying the correlation id, and a graceful shutdown that lets in-flight requests end.
+ */
+const MAIN = join(__dirname, '../dist/src/main.js');
+const ADMIN_KEY = 'au_process_spec_admin_key_0123456789abcdef';
+
+function start(env: Record<string, string>): {
+  child: ChildProcess;
+  lines: () => string[];
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  child.stderr.on('data', (chunk) => (out += chunk));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, lines: () => out.split('\n').filter(Boolean), exited };
+}
+
+async function waitFor<T>(probe: () => T | undefined, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('the service process (e2e)', () => {
+  it('refuses to start with a bad variable, naming it', async () => {
+    const { lines, exited } = start({ PORT: 'eighty' });
+    expect(await exited).toBe(2);
+    expect(lines().join('\n')).toContain('PORT must be a whole number');
+  });
+
+  describe('running', () => {
+    let database: string;
+    let service: ReturnType<typeof start>;
+    let base: string;
+
+    beforeAll(async () => {
+      database = await createTestDatabase('process');
+      service = start({
+        DATABASE_URL: databaseUrl(database),
+        ADMIN_API_KEY: ADMIN_KEY,
+        REDIS_KEY_PREFIX: `test:${database}:`,
+      });
+      base = await waitFor(() => {
+        for (const line of service.lines()) {
+          const match = /listening on (http:\/\/[\d.:]+)/.exec(line);
+          if (match) return match[1];
+        }
+        return undefined;
+      }, 'the service to listen');
+    });
+    afterAll(async () => {
+      if (service.child.exitCode === null) service.child.kill('SIGKILL');
+      await dropTestDatabase(database);
+    });
+
+    const call = (path: string, init: RequestInit = {}) =>
+      fetch(base + path, {
+        ...init,
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', ...init.headers },
+      });
+
+    it('writes JSON log lines that carry the request’s correlation id', async () => {
+      const res = await call('/v1/users/me', { headers: { 'x-correlation-id': 'process-spec-1' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-correlation-id')).toBe('process-spec-1');
+      const entry = await waitFor(
+        () =>
+          service
+            .lines()
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+            .find((l) => l.correlationId === 'process-spec-1'),
+        'the request log line',
+      );
+      expect(entry).toMatchObject({ level: 'info', method: 'GET', route: '/v1/users/me', status: 200 });
+      expect(typeof entry.time).toBe('string');
+    });
+
+    it('lets an in-flight movement finish on SIGTERM, then exits cleanly', async () => {
+      const opened = await (
+        await call('/v1/portfolios', {
+          method: 'POST',
+          body: JSON.stringify({ name: 'Shutdown', initialCapital: '100.00' }),
+        })
+      ).json();
+      const gen = (opened as { accounts: { id: string }[] }).accounts[0].id;
+
+      // Hold the account's row lock so that the deposit is still running when SIGTERM arrives.
+      const blocker = new Client({ connectionString: databaseUrl(database) });
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [gen]);
+      const deposit = call(`/v1/accounts/${gen}/deposits`, {
+        method: 'POST',
+        body: JSON.stringify({ amount: '1.00' }),
+      });
+      await new Promise((r) => setTimeout(r, 300));
+
+      service.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(service.child.exitCode).toBeNull(); // still draining the deposit
+      await blocker.query('COMMIT');
+      await blocker.end();
+
+      const res = await deposit;
+      expect(res.status).toBe(201);
+      expect(await service.exited).toBe(0);
+      await expect(fetch(`${base}/health/live`)).rejects.toThrow();
+      const check = new Client({ connectionString: databaseUrl(database) });
+      await check.connect();
+      const { rows } = await check.query('SELECT cash::text FROM accounts WHERE id = $1', [gen]);
+      await check.end();
+      expect(rows[0].cash).toBe('4100');
+    });
+  });
+});
