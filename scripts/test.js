@@ -20,10 +20,7 @@ async function main() {
   await ensureRedis(process.env.REDIS_URL, { install: true });
 
   // The process spec runs the built service (dist/src/main.js) as operators do: build it first.
-  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('the build failed');
 
   // Jest itself rather than `npx jest`: one process fewer, and signals reach it directly.

@@ -47,7 +47,8 @@ describe('health probes (e2e)', () => {
       const redisUrl = process.env.REDIS_URL;
       down = await startTestApp('health', {
         databaseName: t.databaseName,
-        env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` },
+        // No queue workers: with Redis gone they could only wait for it (the probes are the point here).
+        env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, TASKS_RUN_WORKERS: 'false' },
       });
       down.db.on('error', () => undefined); // see above
       // startTestApp writes its env into process.env; later apps in this file must not inherit the dead Redis.

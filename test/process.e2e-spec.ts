@@ -1,22 +1,19 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createTestDatabase, databaseUrl, dropTestDatabase } from '@app/testing';
+import { bearer, createTestDatabase, databaseUrl, dropTestDatabase, startTestApp, TestApp } from '@app/testing';
 
 /**
  * The built service as operators run it (`node dist/src/main.js`): configuration checked at boot,
  * JSON logs carrying the correlation id, and a graceful shutdown that lets in-flight requests end.
  */
-const MAIN = join(__dirname, '../dist/src/main.js');
+const MAIN = join(__dirname, '../dist/main.js');
+const WORKER = join(__dirname, '../dist/worker.js');
 const ADMIN_KEY = 'au_process_spec_admin_key_0123456789abcdef';
 
-function start(env: Record<string, string>): {
-  child: ChildProcess;
-  lines: () => string[];
-  exited: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, [MAIN], {
+function start(env: Record<string, string>, entry = MAIN) {
+  const child = spawn(process.execPath, [entry], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -127,6 +124,50 @@ describe('the service process (e2e)', () => {
       const { rows } = await check.query('SELECT cash::text FROM accounts WHERE id = $1', [gen]);
       await check.end();
       expect(rows[0].cash).toBe('4100');
+    });
+  });
+
+  describe('worker process', () => {
+    let api: TestApp;
+    let worker: ReturnType<typeof start>;
+
+    beforeAll(async () => {
+      // The API runs no workers: only the separate worker process can run the tasks.
+      api = await startTestApp('worker', { env: { TASKS_RUN_WORKERS: 'false' } });
+      worker = start(
+        {
+          DATABASE_URL: databaseUrl(api.databaseName),
+          REDIS_KEY_PREFIX: `test:${api.databaseName}:`,
+          TASKS_SHUTDOWN_GRACE_MS: '20000',
+        },
+        WORKER,
+      );
+      await waitFor(() => (worker.lines().some((l) => l.includes('workers running')) ? true : undefined), 'the worker');
+    });
+    afterAll(async () => {
+      if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+      await api.close();
+    });
+
+    const submit = async (body: object) =>
+      (await api.http.post('/v1/admin/tasks/diagnostics').set(bearer(api.adminKey)).send(body).expect(202)).body
+        .id as string;
+    const state = async (id: string) =>
+      (await api.http.get(`/v1/tasks/${id}`).set(bearer(api.adminKey)).expect(200)).body as { state: string };
+
+    it('runs the tasks the API submits, and finishes a running one on SIGTERM before exiting', async () => {
+      const quick = await submit({ mode: 'noop' });
+      for (let i = 0; i < 400 && (await state(quick)).state !== 'completed'; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect((await state(quick)).state).toBe('completed');
+
+      const long = await submit({ mode: 'wait', durationMs: 1500 });
+      for (let i = 0; i < 200 && (await state(long)).state !== 'active'; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect((await state(long)).state).toBe('active');
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(await state(long)).toMatchObject({ state: 'completed' });
     });
   });
 });

@@ -121,6 +121,8 @@ export function sendProblem(
   logger: Pick<Logger, 'error'>,
 ) {
   const problem = toProblem(error, String(request.id));
+  if (typeof problem.retryAfterSeconds === 'number')
+    void reply.header('retry-after', String(problem.retryAfterSeconds));
   if (problem.status >= 500) {
     logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   }

@@ -1,4 +1,5 @@
 import { registerAs } from '@nestjs/config';
+import { QUEUE_NAMES, QUEUES, type QueueName } from '../modules/async-tasks/queues';
 import { readBool, readEnum, readInt, readString, readUrl } from './env';
 export { EnvError } from './env';
 
@@ -34,13 +35,52 @@ export const rateLimitConfig = registerAs('rateLimit', () => ({
   windowMs: readInt(process.env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000),
 }));
 
+/** Task platform settings; per queue, e.g. TASKS_NOTIFICATIONS_ATTEMPTS=8 (queues: async-tasks/queues.ts). */
+export const tasksConfig = registerAs('tasks', () => ({
+  /** Run the queue workers inside this process (off for an API-only deployment; dist/src/worker.js runs them). */
+  runWorkers: readBool(process.env, 'TASKS_RUN_WORKERS', true),
+  /** How long an open circuit to a failing destination waits before one call may try again. */
+  breakerHalfOpenAfterMs: readInt(process.env, 'TASKS_BREAKER_HALF_OPEN_MS', 30_000, 10, 3_600_000),
+  /** Consecutive failures of one destination that open its circuit. */
+  breakerThreshold: readInt(process.env, 'TASKS_BREAKER_THRESHOLD', 5, 1, 1000),
+  /** How long an outbound HTTP call may take. */
+  outboundTimeoutMs: readInt(process.env, 'TASKS_OUTBOUND_TIMEOUT_MS', 5_000, 10, 120_000),
+  /** How long shutting down waits for running jobs before it lets them go (they run again elsewhere). */
+  shutdownGraceMs: readInt(process.env, 'TASKS_SHUTDOWN_GRACE_MS', 8_000, 0, 600_000),
+  queues: Object.fromEntries(
+    QUEUE_NAMES.map((name) => {
+      const prefix = `TASKS_${name.toUpperCase()}_`;
+      const defaults = QUEUES[name];
+      const settings: QueueSettings = {
+        concurrency: readInt(process.env, `${prefix}CONCURRENCY`, defaults.concurrency, 1, 1000),
+        attempts: readInt(process.env, `${prefix}ATTEMPTS`, defaults.attempts, 1, 100),
+        backoffMs: readInt(process.env, `${prefix}BACKOFF_MS`, defaults.backoffMs, 1, 3_600_000),
+        maxWaiting: readInt(process.env, `${prefix}MAX_WAITING`, defaults.maxWaiting, 1, 10_000_000),
+      };
+      return [name, settings];
+    }),
+  ) as Record<QueueName, QueueSettings>,
+}));
+
+export interface QueueSettings {
+  /** Jobs one worker process runs at once. */
+  concurrency: number;
+  /** Tries before a job becomes a dead letter. */
+  attempts: number;
+  /** First retry delay; each retry doubles it, with ±50 % jitter. */
+  backoffMs: number;
+  /** Waiting jobs beyond which new submissions are refused with 503 and Retry-After. */
+  maxWaiting: number;
+}
+
 export type AppConfig = ReturnType<typeof appConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
+export type TasksConfig = ReturnType<typeof tasksConfig>;
 
 /** Evaluated once at boot so that a bad variable stops start-up before anything connects. */
-export const allConfigs = [appConfig, databaseConfig, redisConfig, rateLimitConfig];
+export const allConfigs = [appConfig, databaseConfig, redisConfig, rateLimitConfig, tasksConfig];
 
 export function validateConfiguration(): void {
   for (const load of allConfigs) load();

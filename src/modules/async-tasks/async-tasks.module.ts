@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { OutboundHttp } from './outbound-http.service';
+import { DiagnosticProcessor } from './processors/diagnostic.processor';
+import { NotificationProcessor } from './processors/notification.processor';
+import { QueueRegistry } from './queue-registry.service';
+import { TasksController } from './tasks.controller';
+import { TasksProducer } from './tasks.producer';
+import { TasksService } from './tasks.service';
+import { WorkersService } from './workers.service';
+
+/** The task platform: BullMQ queues, their producer and workers, the task and dead-letter API. */
+@Module({
+  controllers: [TasksController],
+  providers: [
+    QueueRegistry,
+    TasksProducer,
+    TasksService,
+    OutboundHttp,
+    NotificationProcessor,
+    DiagnosticProcessor,
+    WorkersService,
+  ],
+  exports: [TasksProducer, OutboundHttp],
+})
+export class AsyncTasksModule {}

@@ -1,0 +1,54 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ConnectionOptions, Queue } from 'bullmq';
+import { redisConfig, tasksConfig, type RedisConfig, type TasksConfig } from '../../config/configuration';
+import type { QueueSettings } from '../../config/configuration';
+import { settleWithin } from '../../common/with-timeout';
+import { QUEUE_NAMES, type QueueName } from './queues';
+
+/** The BullMQ queues of this process, their Redis connection options and their settings. */
+@Injectable()
+export class QueueRegistry implements OnApplicationShutdown {
+  readonly connection: ConnectionOptions;
+  /** Keys of every queue live under the service's Redis prefix. */
+  readonly prefix: string;
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    @Inject(redisConfig.KEY) redis: RedisConfig,
+    @Inject(tasksConfig.KEY) private readonly tasks: TasksConfig,
+  ) {
+    const url = new URL(redis.url);
+    this.connection = {
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      username: url.username || undefined,
+      password: url.password ? decodeURIComponent(url.password) : undefined,
+      db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
+      tls: url.protocol === 'rediss:' ? {} : undefined,
+      // Workers block on Redis; BullMQ requires unlimited retries on their connections.
+      maxRetriesPerRequest: null,
+    };
+    this.prefix = `${redis.keyPrefix}bull`;
+  }
+
+  get(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  all(): { name: QueueName; queue: Queue }[] {
+    return QUEUE_NAMES.map((name) => ({ name, queue: this.get(name) }));
+  }
+
+  settings(name: QueueName): QueueSettings {
+    return this.tasks.queues[name];
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => settleWithin(q.close(), 2_000, () => q.disconnect())));
+  }
+}

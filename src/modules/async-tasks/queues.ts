@@ -1,0 +1,41 @@
+/**
+ * Every queue, in one place: its name, what a job of it carries, and its default settings
+ * (each overridable by TASKS_<QUEUE>_CONCURRENCY / _ATTEMPTS / _BACKOFF_MS / _MAX_WAITING).
+ */
+export const QUEUES = {
+  /** Outbound notifications (webhooks), behind a circuit breaker per destination. */
+  notifications: { concurrency: 8, attempts: 6, backoffMs: 2_000, maxWaiting: 50_000 },
+  /** Synthetic tasks that exercise the platform itself: throughput probes and drills. */
+  diagnostics: { concurrency: 16, attempts: 3, backoffMs: 500, maxWaiting: 200_000 },
+} as const;
+
+export type QueueName = keyof typeof QUEUES;
+export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
+
+/** The payload of each kind of job, by queue. */
+export interface NotificationPayload {
+  /** Generic JSON webhook, or a Slack-compatible incoming webhook (`{text}`). */
+  channel: 'webhook' | 'slack';
+  url: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+export interface DiagnosticPayload {
+  /** noop finishes at once; wait runs for durationMs, checking for cancellation as it goes. */
+  mode: 'noop' | 'wait';
+  durationMs?: number;
+}
+
+export interface QueuePayloads {
+  notifications: NotificationPayload;
+  diagnostics: DiagnosticPayload;
+}
+
+/** Who asked for a task, kept with it so that only they (or an admin) can see or cancel it. */
+export interface TaskMeta {
+  ownerId?: string;
+  correlationId?: string;
+}
+
+export type TaskData<Q extends QueueName> = QueuePayloads[Q] & { meta: TaskMeta };

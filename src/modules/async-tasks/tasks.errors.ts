@@ -1,0 +1,22 @@
+import { AppError } from '@app/errors';
+
+export const taskNotFound = (id: string) => new AppError('not_found', 'TASK_NOT_FOUND', `task ${id} was not found`);
+
+export const taskFinished = (id: string, state: string) =>
+  new AppError('conflict', 'TASK_FINISHED', `task ${id} is already ${state}`);
+
+export const queueFull = (queue: string, retryAfterSeconds: number) =>
+  new AppError('unavailable', 'QUEUE_BACKPRESSURE', `the ${queue} queue is full; retry later`, { retryAfterSeconds });
+
+/** A failure that retrying cannot fix: the job fails at once, without using its other attempts. */
+export class NonRetryableError extends Error {
+  override name = 'NonRetryableError';
+}
+
+/** Thrown at a checkpoint of a running task that was asked to stop. */
+export class TaskCancelledError extends NonRetryableError {
+  override name = 'TaskCancelledError';
+  constructor() {
+    super('cancelled on request');
+  }
+}

@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import { AppError } from '@app/errors';
+import { tasksConfig, type TasksConfig } from '../../config/configuration';
+import { RedisService } from '../../infrastructure/redis.service';
+import { DiagnosticProcessor } from './processors/diagnostic.processor';
+import { NotificationProcessor } from './processors/notification.processor';
+import { QueueRegistry } from './queue-registry.service';
+import type { QueueName } from './queues';
+import { settleWithin } from '../../common/with-timeout';
+import { TaskContext } from './task-context';
+import { NonRetryableError } from './tasks.errors';
+
+interface Processor {
+  readonly queue: QueueName;
+  process(job: Job, context: TaskContext, token?: string): Promise<unknown>;
+}
+
+/** Errors that no retry can fix: the request itself is wrong, or what it names does not exist. */
+const PERMANENT_KINDS = new Set(['validation', 'not_found', 'forbidden', 'unprocessable', 'conflict']);
+
+/**
+ * Runs one BullMQ worker per queue in this process, with the queue's concurrency, when workers
+ * are enabled here (TASKS_RUN_WORKERS; always in dist/src/worker.js). Closing waits for the jobs
+ * that are running.
+ */
+@Injectable()
+export class WorkersService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WorkersService.name);
+  private readonly workers: Worker[] = [];
+  private readonly processors: Processor[];
+
+  constructor(
+    @Inject(tasksConfig.KEY) private readonly config: TasksConfig,
+    private readonly registry: QueueRegistry,
+    private readonly redis: RedisService,
+    notifications: NotificationProcessor,
+    diagnostics: DiagnosticProcessor,
+  ) {
+    this.processors = [notifications, diagnostics];
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.runWorkers) return;
+    for (const processor of this.processors) {
+      const settings = this.registry.settings(processor.queue);
+      const worker = new Worker(processor.queue, (job, token) => this.run(processor, job, token), {
+        connection: this.registry.connection,
+        prefix: this.registry.prefix,
+        concurrency: settings.concurrency,
+      });
+      worker.on('error', (error) => this.logger.warn(`${processor.queue} worker: ${error.message}`));
+      worker.on('failed', (job, error) => {
+        if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError)) {
+          this.logger.warn(`${processor.queue} task ${job.id} is a dead letter: ${error.message}`);
+        }
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  private async run(processor: Processor, job: Job, token?: string): Promise<unknown> {
+    try {
+      return await processor.process(job, new TaskContext(job, this.redis.client), token);
+    } catch (error) {
+      if (error instanceof DelayedError || error instanceof UnrecoverableError) throw error;
+      if (error instanceof NonRetryableError) throw new UnrecoverableError(error.message);
+      if (error instanceof AppError && PERMANENT_KINDS.has(error.kind)) {
+        throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Lets running jobs finish. A worker that cannot close in time (Redis unreachable: BullMQ then
+   * waits for a connection that never comes) is told to disconnect and not waited for; its jobs
+   * are picked up again by another worker once their lock expires.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      this.workers.map((w) =>
+        settleWithin(w.close(), this.config.shutdownGraceMs, () => void w.disconnect().catch(() => undefined)),
+      ),
+    );
+  }
+}

@@ -1,0 +1,232 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { bearer, createUser, startTestApp, TestApp } from '@app/testing';
+import { QueueRegistry } from '../src/modules/async-tasks/queue-registry.service';
+import { OutboundHttp } from '../src/modules/async-tasks/outbound-http.service';
+import { TasksProducer } from '../src/modules/async-tasks/tasks.producer';
+
+/** A local webhook destination whose answers the test decides, one per call. */
+interface Hook {
+  url: string;
+  calls: number[];
+  answer: (call: number) => number;
+  close(): Promise<void>;
+}
+
+async function startHook(answer: (call: number) => number): Promise<Hook> {
+  const hook = { calls: [] as number[], answer } as Hook;
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on('end', () => {
+      hook.calls.push(Date.now());
+      res.statusCode = hook.answer(hook.calls.length);
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  hook.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  hook.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return hook;
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('task platform (e2e)', () => {
+  let t: TestApp;
+  const hooks: Hook[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp('tasks', {
+      env: {
+        TASKS_NOTIFICATIONS_ATTEMPTS: '3',
+        TASKS_NOTIFICATIONS_BACKOFF_MS: '100',
+        TASKS_BREAKER_THRESHOLD: '3',
+        TASKS_BREAKER_HALF_OPEN_MS: '500',
+        TASKS_DIAGNOSTICS_CONCURRENCY: '1',
+      },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(hooks.map((h) => h.close()));
+    await t.close();
+  });
+
+  const hook = async (answer: (call: number) => number) => {
+    const h = await startHook(answer);
+    hooks.push(h);
+    return h;
+  };
+  const notify = (url: string) =>
+    t.app
+      .get(TasksProducer)
+      .add(
+        'notifications',
+        'test',
+        { channel: 'webhook', url, event: 'test.event', data: { n: 1 } },
+        { ownerId: undefined },
+      );
+  const task = async (id: string) => (await t.http.get(`/v1/tasks/${id}`).set(bearer(t.adminKey)).expect(200)).body;
+  const finished = (id: string) =>
+    eventually(async () => {
+      const view = await task(id);
+      return ['completed', 'failed'].includes(view.state) ? view : undefined;
+    }, `task ${id} to finish`);
+
+  it('retries with growing backoff, then succeeds', async () => {
+    const h = await hook((call) => (call <= 2 ? 503 : 200));
+    const { id } = await notify(h.url);
+    const view = await finished(id);
+    expect(view).toMatchObject({ state: 'completed', attemptsMade: 3, result: { status: 200 }, progress: 100 });
+    expect(h.calls).toHaveLength(3);
+    // Exponential backoff from 100 ms with ±50 % jitter: at least 50 ms, then at least 100 ms.
+    expect(h.calls[1] - h.calls[0]).toBeGreaterThanOrEqual(50);
+    expect(h.calls[2] - h.calls[1]).toBeGreaterThanOrEqual(100);
+  });
+
+  it('keeps a task that exhausted its attempts as a dead letter, and runs it again on request', async () => {
+    let healthy = false;
+    const h = await hook(() => (healthy ? 200 : 500));
+    const { id } = await notify(h.url);
+    const view = await finished(id);
+    expect(view).toMatchObject({ state: 'failed', attemptsMade: 3 });
+
+    const letters = await t.http.get('/v1/dead-letters').set(bearer(t.adminKey)).expect(200);
+    const letter = letters.body.find((l: { id: string }) => l.id === id);
+    expect(letter).toMatchObject({ queue: 'notifications', payload: { url: h.url, event: 'test.event' } });
+    expect(letter.attemptErrors).toHaveLength(3);
+    expect(letter.attemptErrors[0]).toContain('answered 500');
+
+    healthy = true;
+    await t.http.post(`/v1/dead-letters/${id}/retry`).set(bearer(t.adminKey)).expect(202);
+    expect(await finished(id)).toMatchObject({ state: 'completed', result: { status: 200 } });
+    const after = await t.http.get('/v1/dead-letters').set(bearer(t.adminKey)).expect(200);
+    expect(after.body.map((l: { id: string }) => l.id)).not.toContain(id);
+  });
+
+  it('fails at once, without retrying, when the destination refuses the request itself', async () => {
+    const h = await hook(() => 400);
+    const { id } = await notify(h.url);
+    expect(await finished(id)).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    expect(h.calls).toHaveLength(1);
+    await t.http.delete(`/v1/dead-letters/${id}`).set(bearer(t.adminKey)).expect(204);
+    await t.http.delete(`/v1/dead-letters/${id}`).set(bearer(t.adminKey)).expect(404);
+  });
+
+  it('stops calling a destination that keeps failing, and resumes once it recovers', async () => {
+    let healthy = false;
+    const h = await hook(() => (healthy ? 200 : 503));
+    const ids = await Promise.all(Array.from({ length: 4 }, () => notify(h.url)));
+    const origin = new URL(h.url).origin;
+    const http = t.app.get(OutboundHttp);
+    await eventually(
+      () => Promise.resolve(http.circuits()[origin] === 'Open' ? true : undefined),
+      'the circuit to open',
+    );
+
+    // While the circuit is open nothing reaches the destination; the tasks wait, delayed.
+    const callsWhenOpened = h.calls.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.calls.length).toBe(callsWhenOpened);
+    expect(callsWhenOpened).toBeLessThan(4 * 3);
+
+    healthy = true;
+    for (const { id } of ids) expect(await finished(id)).toMatchObject({ state: 'completed' });
+    expect(http.circuits()[origin]).toBe('Closed');
+  });
+
+  it('runs a backlog in priority order', async () => {
+    const queue = t.app.get(QueueRegistry).get('diagnostics');
+    await queue.pause();
+    const submit = (priority: string) =>
+      t.http.post('/v1/admin/tasks/diagnostics').set(bearer(t.adminKey)).send({ mode: 'noop', priority }).expect(202);
+    const order = ['low', 'normal', 'critical', 'low', 'high', 'critical', 'normal', 'high'];
+    const ids = [];
+    for (const priority of order) ids.push({ priority, id: (await submit(priority)).body.id as string });
+    await queue.resume();
+    const views = await Promise.all(ids.map(async ({ priority, id }) => ({ priority, ...(await finished(id)) })));
+    const ran = views.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || 0).map((v) => v.priority);
+    expect(ran).toEqual(['critical', 'critical', 'high', 'high', 'normal', 'normal', 'low', 'low']);
+  });
+
+  it('holds a delayed task until its time', async () => {
+    const res = await t.http
+      .post('/v1/admin/tasks/diagnostics')
+      .set(bearer(t.adminKey))
+      .send({ mode: 'noop', delayMs: 600 })
+      .expect(202);
+    expect((await task(res.body.id)).state).toBe('delayed');
+    const view = await finished(res.body.id);
+    expect(view.state).toBe('completed');
+    expect(Date.parse(view.startedAt) - Date.parse(view.createdAt)).toBeGreaterThanOrEqual(600);
+  });
+
+  it('cancels a waiting task at once and a running one at its next checkpoint', async () => {
+    const submit = (body: object) =>
+      t.http.post('/v1/admin/tasks/diagnostics').set(bearer(t.adminKey)).send(body).expect(202);
+    const delayed = (await submit({ mode: 'noop', delayMs: 60_000 })).body.id;
+    expect((await t.http.delete(`/v1/tasks/${delayed}`).set(bearer(t.adminKey)).expect(200)).body).toEqual({
+      id: delayed,
+      state: 'cancelled',
+    });
+    await t.http.get(`/v1/tasks/${delayed}`).set(bearer(t.adminKey)).expect(404);
+
+    const running = (await submit({ mode: 'wait', durationMs: 10_000 })).body.id;
+    await eventually(async () => ((await task(running)).state === 'active' ? true : undefined), 'the task to start');
+    expect((await t.http.delete(`/v1/tasks/${running}`).set(bearer(t.adminKey)).expect(200)).body.state).toBe(
+      'cancelling',
+    );
+    const view = await finished(running);
+    expect(view).toMatchObject({ state: 'failed', attemptsMade: 1, error: 'cancelled on request' });
+    expect(view.progress).toBeLessThan(100);
+    await t.http.delete(`/v1/tasks/${running}`).set(bearer(t.adminKey)).expect(409);
+    const letters = await t.http.get('/v1/dead-letters').set(bearer(t.adminKey)).expect(200);
+    expect(letters.body.map((l: { id: string }) => l.id)).not.toContain(running);
+  });
+
+  it('shows a task only to its owner and admins, and refuses malformed ids', async () => {
+    const res = await t.http
+      .post('/v1/admin/tasks/diagnostics')
+      .set(bearer(t.adminKey))
+      .send({ mode: 'noop' })
+      .expect(202);
+    const manager = await createUser(t, 'manager');
+    expect((await t.http.get(`/v1/tasks/${res.body.id}`).set(bearer(manager.key)).expect(404)).body.code).toBe(
+      'TASK_NOT_FOUND',
+    );
+    await t.http.delete(`/v1/tasks/${res.body.id}`).set(bearer(manager.key)).expect(404);
+    await t.http.get('/v1/dead-letters').set(bearer(manager.key)).expect(403);
+    await t.http.post('/v1/admin/tasks/diagnostics').set(bearer(manager.key)).send({ mode: 'noop' }).expect(403);
+    expect((await t.http.get('/v1/tasks/no-such-queue:1').set(bearer(t.adminKey)).expect(400)).body.code).toBe(
+      'INVALID_ID',
+    );
+    await t.http.get('/v1/tasks/diagnostics:does-not-exist').set(bearer(t.adminKey)).expect(404);
+    await t.http.post('/v1/admin/tasks/diagnostics').set(bearer(t.adminKey)).send({ mode: 'sleep' }).expect(400);
+  });
+});
+
+describe('task backpressure (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // No workers here, so that submitted tasks stay waiting.
+    t = await startTestApp('backpressure', { env: { TASKS_RUN_WORKERS: 'false', TASKS_DIAGNOSTICS_MAX_WAITING: '3' } });
+  });
+  afterAll(() => t.close());
+
+  it('refuses new tasks with 503 and Retry-After once the waiting backlog reaches its limit', async () => {
+    const submit = () => t.http.post('/v1/admin/tasks/diagnostics').set(bearer(t.adminKey)).send({ mode: 'noop' });
+    for (let i = 0; i < 3; i++) expect((await submit()).status).toBe(202);
+    const refused = await submit();
+    expect(refused.status).toBe(503);
+    expect(refused.body.code).toBe('QUEUE_BACKPRESSURE');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(await t.app.get(QueueRegistry).get('diagnostics').getJobCountByTypes('wait', 'prioritized')).toBe(3);
+  });
+});
