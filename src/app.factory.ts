@@ -3,12 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { IMPORT_FORMATS } from './modules/transactions/imports/imports.controller';
 import { appConfig, validateConfiguration } from './config/configuration';
 import { lifecycle } from './common/lifecycle';
 import { createRootLogger, JsonLogger } from './common/logger';
 import { ProblemFilter } from './common/problem.filter';
 import { acceptCorrelationId, requestContext } from './common/request-context';
 import { createValidationPipe } from './common/validation';
+import { mountQueueDashboard } from './modules/async-tasks/queue-dashboard';
 
 /** Builds the HTTP application exactly as production runs it; used by main, tests and scripts. */
 export async function createApp(): Promise<NestFastifyApplication> {
@@ -29,6 +31,12 @@ export async function createApp(): Promise<NestFastifyApplication> {
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Imports arrive as text (CSV or JSON lines) and may be far larger than a JSON request body.
+  fastify.addContentTypeParser(
+    Object.keys(IMPORT_FORMATS),
+    { parseAs: 'string', bodyLimit: config.importLimitBytes },
+    (_request, body, done) => done(null, body),
+  );
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
     requestContext.run({ correlationId: String(request.id), ip: request.ip }, done);
@@ -56,6 +64,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
 
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
+  mountQueueDashboard(app);
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;

@@ -2,7 +2,17 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { bearer, createTestDatabase, databaseUrl, dropTestDatabase, startTestApp, TestApp } from '@app/testing';
+import {
+  bearer,
+  createTestDatabase,
+  createUser,
+  databaseUrl,
+  dropTestDatabase,
+  ledgerViolations,
+  openPortfolio,
+  startTestApp,
+  TestApp,
+} from '@app/testing';
 
 /**
  * The built service as operators run it (`node dist/src/main.js`): configuration checked at boot,
@@ -168,6 +178,89 @@ describe('the service process (e2e)', () => {
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
       expect(await state(long)).toMatchObject({ state: 'completed' });
+    });
+  });
+
+  describe('an import whose worker is killed', () => {
+    let api: TestApp;
+    const workers: ReturnType<typeof start>[] = [];
+    const startWorker = () => {
+      const worker = start(
+        {
+          DATABASE_URL: databaseUrl(api.databaseName),
+          REDIS_KEY_PREFIX: `test:${api.databaseName}:`,
+          // A killed worker's job is taken over once its lock lapses: keep that short here.
+          TASKS_LOCK_DURATION_MS: '1000',
+        },
+        WORKER,
+      );
+      workers.push(worker);
+      return worker;
+    };
+
+    beforeAll(async () => {
+      api = await startTestApp('killimport', { env: { TASKS_RUN_WORKERS: 'false' } });
+    });
+    afterAll(async () => {
+      for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+      await api.close();
+    });
+
+    it('finishes after a restart with every line applied exactly once', async () => {
+      const manager = await createUser(api, 'manager');
+      const p = await openPortfolio(api, manager.key, { name: 'Killed', initialCapital: '1000.00' });
+      const targets = [p.gen, p.rev, p.com];
+      const LINES = 6_000;
+      const file = Array.from({ length: LINES }, (_, i) =>
+        JSON.stringify({ kind: 'PREMIUM', accountId: targets[i % 3], amount: '0.01' }),
+      ).join('\n');
+      const submitted = await api.http
+        .post(`/v1/portfolios/${p.id}/imports`)
+        .set(bearer(manager.key))
+        .set('content-type', 'application/x-ndjson')
+        .send(file)
+        .expect(202);
+      const task = async () =>
+        (await api.http.get(`/v1/tasks/${submitted.body.id}`).set(bearer(manager.key)).expect(200)).body as {
+          state: string;
+          progress: number;
+          result: { accepted: number; duplicates: number; rejectedCount: number } | null;
+        };
+      const applied = async () =>
+        (await api.db.query('SELECT count(*)::int AS n FROM import_line_keys WHERE portfolio_id = $1', [p.id])).rows[0]
+          .n as number;
+
+      const first = startWorker();
+      for (let i = 0; i < 600 && (await applied()) < 1_000; i++) await new Promise((r) => setTimeout(r, 20));
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const before = await applied();
+      expect(before).toBeGreaterThan(0);
+      expect(before).toBeLessThan(LINES);
+      expect((await task()).state).toBe('active'); // still locked by the dead worker
+
+      startWorker();
+      let view = await task();
+      for (let i = 0; i < 1200 && view.state !== 'completed'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        view = await task();
+      }
+      expect(view.state).toBe('completed');
+      expect(view.result).toMatchObject({ rejectedCount: 0 });
+      expect(view.result!.accepted + view.result!.duplicates).toBe(LINES);
+      expect(view.result!.duplicates).toBeGreaterThanOrEqual(before);
+      expect(await applied()).toBe(LINES);
+
+      const { rows } = await api.db.query(
+        "SELECT count(*)::int AS n FROM transactions WHERE portfolio_id = $1 AND kind = 'PREMIUM'",
+        [p.id],
+      );
+      expect(rows[0].n).toBe(LINES);
+      const cash = async (id: string) =>
+        (await api.http.get(`/v1/accounts/${id}`).set(bearer(manager.key)).expect(200)).body.cash as string;
+      // 6,000 premiums of 0.01, 2,000 to each account.
+      expect([await cash(p.gen), await cash(p.rev), await cash(p.com)]).toEqual(['420.00', '320.00', '320.00']);
+      expect(await ledgerViolations(api.db)).toEqual([]);
     });
   });
 });

@@ -10,6 +10,8 @@ export const appConfig = registerAs('app', () => ({
   port: readInt(process.env, 'PORT', 3000, 0, 65535),
   logLevel: readEnum(process.env, 'LOG_LEVEL', 'info', LOG_LEVELS),
   bodyLimitBytes: readInt(process.env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 16 * 1_048_576),
+  /** Largest import file (CSV or JSON lines); 100,000 lines take about 15 MB. */
+  importLimitBytes: readInt(process.env, 'IMPORT_LIMIT_BYTES', 32 * 1_048_576, 1024, 256 * 1_048_576),
   adminApiKey: readString(process.env, 'ADMIN_API_KEY', 24),
   shutdownGraceMs: readInt(process.env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
 }));
@@ -45,6 +47,8 @@ export const tasksConfig = registerAs('tasks', () => ({
   breakerThreshold: readInt(process.env, 'TASKS_BREAKER_THRESHOLD', 5, 1, 1000),
   /** How long an outbound HTTP call may take. */
   outboundTimeoutMs: readInt(process.env, 'TASKS_OUTBOUND_TIMEOUT_MS', 5_000, 10, 120_000),
+  /** How long a running job's lock lasts without renewal: a dead worker's jobs run again after it. */
+  lockDurationMs: readInt(process.env, 'TASKS_LOCK_DURATION_MS', 30_000, 500, 600_000),
   /** How long shutting down waits for running jobs before it lets them go (they run again elsewhere). */
   shutdownGraceMs: readInt(process.env, 'TASKS_SHUTDOWN_GRACE_MS', 8_000, 0, 600_000),
   queues: Object.fromEntries(

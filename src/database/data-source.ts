@@ -1,5 +1,6 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { InitialSchema1764400000000 } from './migrations/1764400000000-initial-schema';
+import { Imports1764500000000 } from './migrations/1764500000000-imports';
 
 export interface DataSourceSettings {
   url: string;
@@ -8,7 +9,7 @@ export interface DataSourceSettings {
 }
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
-export const MIGRATIONS = [InitialSchema1764400000000];
+export const MIGRATIONS = [InitialSchema1764400000000, Imports1764500000000];
 
 /** The one place that builds connection options: used by the app, the migration script and tests. */
 export function buildDataSourceOptions(settings: DataSourceSettings): DataSourceOptions {

@@ -3,6 +3,7 @@ import { OutboundHttp } from './outbound-http.service';
 import { DiagnosticProcessor } from './processors/diagnostic.processor';
 import { NotificationProcessor } from './processors/notification.processor';
 import { QueueRegistry } from './queue-registry.service';
+import { TaskProcessors } from './task-processors';
 import { TasksController } from './tasks.controller';
 import { TasksProducer } from './tasks.producer';
 import { TasksService } from './tasks.service';
@@ -18,8 +19,9 @@ import { WorkersService } from './workers.service';
     OutboundHttp,
     NotificationProcessor,
     DiagnosticProcessor,
+    TaskProcessors,
     WorkersService,
   ],
-  exports: [TasksProducer, OutboundHttp],
+  exports: [TasksProducer, OutboundHttp, TaskProcessors],
 })
 export class AsyncTasksModule {}

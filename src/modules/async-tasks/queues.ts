@@ -5,6 +5,8 @@
 export const QUEUES = {
   /** Outbound notifications (webhooks), behind a circuit breaker per destination. */
   notifications: { concurrency: 8, attempts: 6, backoffMs: 2_000, maxWaiting: 50_000 },
+  /** Bulk imports of movements into a portfolio's ledger. */
+  imports: { concurrency: 2, attempts: 5, backoffMs: 2_000, maxWaiting: 1_000 },
   /** Synthetic tasks that exercise the platform itself: throughput probes and drills. */
   diagnostics: { concurrency: 16, attempts: 3, backoffMs: 500, maxWaiting: 200_000 },
 } as const;
@@ -27,7 +29,12 @@ export interface DiagnosticPayload {
   durationMs?: number;
 }
 
+export interface ImportPayload {
+  importId: string;
+}
+
 export interface QueuePayloads {
+  imports: ImportPayload;
   notifications: NotificationPayload;
   diagnostics: DiagnosticPayload;
 }

@@ -6,15 +6,10 @@ import { RedisService } from '../../infrastructure/redis.service';
 import { DiagnosticProcessor } from './processors/diagnostic.processor';
 import { NotificationProcessor } from './processors/notification.processor';
 import { QueueRegistry } from './queue-registry.service';
-import type { QueueName } from './queues';
+import { TaskProcessor, TaskProcessors } from './task-processors';
 import { settleWithin } from '../../common/with-timeout';
 import { TaskContext } from './task-context';
 import { NonRetryableError } from './tasks.errors';
-
-interface Processor {
-  readonly queue: QueueName;
-  process(job: Job, context: TaskContext, token?: string): Promise<unknown>;
-}
 
 /** Errors that no retry can fix: the request itself is wrong, or what it names does not exist. */
 const PERMANENT_KINDS = new Set(['validation', 'not_found', 'forbidden', 'unprocessable', 'conflict']);
@@ -28,26 +23,32 @@ const PERMANENT_KINDS = new Set(['validation', 'not_found', 'forbidden', 'unproc
 export class WorkersService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WorkersService.name);
   private readonly workers: Worker[] = [];
-  private readonly processors: Processor[];
 
   constructor(
     @Inject(tasksConfig.KEY) private readonly config: TasksConfig,
     private readonly registry: QueueRegistry,
     private readonly redis: RedisService,
+    private readonly processors: TaskProcessors,
     notifications: NotificationProcessor,
     diagnostics: DiagnosticProcessor,
   ) {
-    this.processors = [notifications, diagnostics];
+    processors.register(notifications);
+    processors.register(diagnostics);
   }
 
+  /** After every module registered its processors. */
   onApplicationBootstrap(): void {
     if (!this.config.runWorkers) return;
-    for (const processor of this.processors) {
+    for (const processor of this.processors.all()) {
       const settings = this.registry.settings(processor.queue);
       const worker = new Worker(processor.queue, (job, token) => this.run(processor, job, token), {
         connection: this.registry.connection,
         prefix: this.registry.prefix,
         concurrency: settings.concurrency,
+        // A worker that dies (SIGKILL, lost host) stops renewing its job's lock: once the lock
+        // expires the job is stalled and runs again on another worker.
+        lockDuration: this.config.lockDurationMs,
+        stalledInterval: this.config.lockDurationMs,
       });
       worker.on('error', (error) => this.logger.warn(`${processor.queue} worker: ${error.message}`));
       worker.on('failed', (job, error) => {
@@ -59,7 +60,7 @@ export class WorkersService implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async run(processor: Processor, job: Job, token?: string): Promise<unknown> {
+  private async run(processor: TaskProcessor, job: Job, token?: string): Promise<unknown> {
     try {
       return await processor.process(job, new TaskContext(job, this.redis.client), token);
     } catch (error) {

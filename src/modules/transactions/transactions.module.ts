@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
+import { AsyncTasksModule } from '../async-tasks/async-tasks.module';
 import { AuditModule } from '../audit/audit.module';
+import { ImportProcessor } from './imports/import.processor';
+import { ImportsController } from './imports/imports.controller';
+import { ImportsRepository } from './imports/imports.repository';
+import { ImportsService } from './imports/imports.service';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
 import { LedgerWriter } from './ledger-writer.service';
@@ -9,9 +14,17 @@ import { PortfolioOpeningController } from './portfolio-opening.controller';
 import { PortfolioOpeningService } from './portfolio-opening.service';
 
 @Module({
-  imports: [AccountsModule, AuditModule],
-  controllers: [PortfolioOpeningController, MovementsController],
-  providers: [LedgerRepository, LedgerWriter, LedgerService, PortfolioOpeningService],
+  imports: [AccountsModule, AuditModule, AsyncTasksModule],
+  controllers: [PortfolioOpeningController, MovementsController, ImportsController],
+  providers: [
+    LedgerRepository,
+    LedgerWriter,
+    LedgerService,
+    PortfolioOpeningService,
+    ImportsRepository,
+    ImportsService,
+    ImportProcessor,
+  ],
   exports: [LedgerRepository, LedgerService],
 })
 export class TransactionsModule {}

@@ -1,0 +1,61 @@
+import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AppError } from '@app/errors';
+import { uuidPipe } from '../../../common/uuid.pipe';
+import { CurrentPrincipal } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import type { ImportFormat } from '../domain/import-lines';
+import { ImportsService, MAX_IMPORT_LINES } from './imports.service';
+
+/** Content types an import may come as (parsed as text: see IMPORT_CONTENT_TYPES in app.factory). */
+export const IMPORT_FORMATS: Record<string, ImportFormat> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'jsonl',
+  'application/jsonl': 'jsonl',
+};
+
+class ImportAcceptedView {
+  @ApiProperty({ description: 'the task: GET /v1/tasks/{id} shows progress and, at the end, the report' }) id: string;
+  @ApiProperty({ format: 'uuid' }) importId: string;
+  @ApiProperty() lines: number;
+}
+
+@ApiTags('imports')
+@ApiBearerAuth()
+@Controller('v1/portfolios')
+export class ImportsController {
+  constructor(private readonly imports: ImportsService) {}
+
+  @Post(':id/imports')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: `Import up to ${MAX_IMPORT_LINES} movements (CSV or JSON lines), applied as a task`,
+    description:
+      'Each line is a batch item (kind, accountId, toAccountId, amount, effectiveAt, memo) plus an optional key. ' +
+      'CSV needs a header line naming the columns. Lines are applied once each (by key, or by line number and ' +
+      'content); bad lines are reported and never block the good ones.',
+  })
+  @ApiConsumes('text/csv', 'application/x-ndjson')
+  @ApiBody({ schema: { type: 'string', example: 'kind,accountId,amount,key\nPREMIUM,<uuid>,125.00,week-48' } })
+  @ApiAcceptedResponse({ type: ImportAcceptedView })
+  submit(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuidPipe) portfolioId: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
+  ): Promise<ImportAcceptedView> {
+    const format = IMPORT_FORMATS[(contentType ?? '').split(';')[0].trim().toLowerCase()];
+    if (!format || typeof body !== 'string') {
+      throw new AppError('validation', 'UNSUPPORTED_IMPORT', 'send the file as text/csv or application/x-ndjson');
+    }
+    return this.imports.submit(principal, portfolioId, format, body);
+  }
+}
