@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   bearer,
   createUser,
@@ -87,6 +89,48 @@ describe('bulk import (e2e)', () => {
     expect(task.result).toMatchObject({ lines: 4, accepted: 2, rejectedCount: 2 });
     expect(task.result.rejected.map((r: { line: number }) => r.line)).toEqual([2, 3]);
     expect(await cash(p.gen)).toBe('403.00');
+  });
+
+  it('notifies a webhook with the report once the import has finished (a flow)', async () => {
+    const received: { event: string; data: { importId: string; results: { accepted: number }[] } }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = await openPortfolio(t, manager.key);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/imports`;
+      const line = JSON.stringify({ kind: 'PREMIUM', accountId: p.gen, amount: '1.00' });
+      const res = await t.http
+        .post(`/v1/portfolios/${p.id}/imports`)
+        .query({ notifyUrl: url })
+        .set(bearer(manager.key))
+        .set('content-type', 'application/x-ndjson')
+        .send(`${line}\n${line}`)
+        .expect(202);
+      await report(res.body.id);
+      const notified = await until(async () => {
+        const view = await t.http.get(`/v1/tasks/${res.body.notifyTaskId}`).set(bearer(manager.key)).expect(200);
+        return view.body.state === 'completed' ? received : undefined;
+      }, 'the notification');
+      expect(notified).toHaveLength(1);
+      expect(notified[0]).toMatchObject({ event: 'import.finished', data: { importId: res.body.importId } });
+      expect(notified[0].data.results[0]).toMatchObject({ accepted: 2, rejectedCount: 0 });
+      await t.http
+        .post(`/v1/portfolios/${p.id}/imports`)
+        .query({ notifyUrl: 'not a url' })
+        .set(bearer(manager.key))
+        .set('content-type', 'application/x-ndjson')
+        .send(line)
+        .expect(400);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('refuses what it cannot import, creating no task', async () => {

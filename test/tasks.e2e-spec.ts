@@ -194,6 +194,40 @@ describe('task platform (e2e)', () => {
     expect(letters.body.map((l: { id: string }) => l.id)).not.toContain(running);
   });
 
+  it('runs a follow-up task with the result of the task it waited for', async () => {
+    const h = await hook(() => 200);
+    const flow = await t.app.get(TasksProducer).addAfter(
+      {
+        queue: 'notifications',
+        name: 'after',
+        payload: { channel: 'webhook', url: h.url, event: 'flow.done', data: { step: 2 } },
+      },
+      { queue: 'diagnostics', name: 'noop', payload: { mode: 'noop' } },
+    );
+    expect(await finished(flow.id)).toMatchObject({ state: 'completed', result: { ok: true } });
+    expect(await finished(flow.followUpId)).toMatchObject({ state: 'completed' });
+    expect(h.calls).toHaveLength(1);
+  });
+
+  it('fails the follow-up, without running it, when the task it waited for fails', async () => {
+    const h = await hook(() => 200);
+    const flow = await t.app
+      .get(TasksProducer)
+      .addAfter(
+        { queue: 'notifications', name: 'after', payload: { channel: 'webhook', url: h.url, event: 'x', data: {} } },
+        { queue: 'diagnostics', name: 'wait', payload: { mode: 'wait', durationMs: 10_000 } },
+      );
+    await eventually(
+      async () => ((await task(flow.id)).state === 'active' ? true : undefined),
+      'the first task to start',
+    );
+    expect((await task(flow.followUpId)).state).toBe('waiting-children');
+    await t.http.delete(`/v1/tasks/${flow.id}`).set(bearer(t.adminKey)).expect(200);
+    expect(await finished(flow.id)).toMatchObject({ state: 'failed' });
+    expect(await finished(flow.followUpId)).toMatchObject({ state: 'failed' });
+    expect(h.calls).toHaveLength(0);
+  });
+
   it('shows a task only to its owner and admins, and refuses malformed ids', async () => {
     const res = await t.http
       .post('/v1/admin/tasks/diagnostics')

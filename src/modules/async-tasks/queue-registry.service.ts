@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ConnectionOptions, Queue } from 'bullmq';
+import { ConnectionOptions, FlowProducer, Queue } from 'bullmq';
 import { redisConfig, tasksConfig, type RedisConfig, type TasksConfig } from '../../config/configuration';
 import type { QueueSettings } from '../../config/configuration';
 import { settleWithin } from '../../common/with-timeout';
@@ -12,6 +12,7 @@ export class QueueRegistry implements OnApplicationShutdown {
   /** Keys of every queue live under the service's Redis prefix. */
   readonly prefix: string;
   private readonly queues = new Map<QueueName, Queue>();
+  private readonly closers: (() => Promise<void>)[] = [];
 
   constructor(
     @Inject(redisConfig.KEY) redis: RedisConfig,
@@ -40,6 +41,13 @@ export class QueueRegistry implements OnApplicationShutdown {
     return queue;
   }
 
+  /** Adds dependent tasks (flows); closed with the queues. */
+  flowProducer(): FlowProducer {
+    const flows = new FlowProducer({ connection: this.connection, prefix: this.prefix });
+    this.closers.push(() => settleWithin(flows.close(), 2_000, () => flows.disconnect()));
+    return flows;
+  }
+
   all(): { name: QueueName; queue: Queue }[] {
     return QUEUE_NAMES.map((name) => ({ name, queue: this.get(name) }));
   }
@@ -49,6 +57,9 @@ export class QueueRegistry implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => settleWithin(q.close(), 2_000, () => q.disconnect())));
+    await Promise.all([
+      ...[...this.queues.values()].map((q) => settleWithin(q.close(), 2_000, () => q.disconnect())),
+      ...this.closers.map((close) => close()),
+    ]);
   }
 }

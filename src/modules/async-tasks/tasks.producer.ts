@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { FlowProducer } from 'bullmq';
 import { currentContext } from '../../common/request-context';
 import { uuid7 } from '../../common/uuid7';
 import { QueueRegistry } from './queue-registry.service';
@@ -21,25 +22,74 @@ export interface AddOptions {
   ownerId?: string;
 }
 
-/** The only caller of `queue.add`: ids, attempts, backoff with jitter, priority and backpressure. */
+/** The only caller of `queue.add` (and of flows): ids, attempts, backoff with jitter, priority and backpressure. */
 @Injectable()
 export class TasksProducer {
-  constructor(private readonly registry: QueueRegistry) {}
+  private readonly flows: FlowProducer;
+
+  constructor(private readonly registry: QueueRegistry) {
+    this.flows = registry.flowProducer();
+  }
 
   async add<Q extends QueueName>(queue: Q, name: string, payload: QueuePayloads[Q], options: AddOptions = {}) {
+    await this.admit(queue);
+    const job = await this.registry.get(queue).add(name, this.data(payload, options), this.jobOptions(queue, options));
+    return { id: taskId(queue, job.id!) };
+  }
+
+  /**
+   * A task that runs after another (BullMQ flow): `after` runs first; if it fails for good, the
+   * follow-up fails too and never runs. The follow-up receives the first task's result.
+   */
+  async addAfter<F extends QueueName, A extends QueueName>(
+    followUp: { queue: F; name: string; payload: QueuePayloads[F]; options?: AddOptions },
+    after: { queue: A; name: string; payload: QueuePayloads[A]; options?: AddOptions },
+  ) {
+    await this.admit(after.queue);
+    await this.admit(followUp.queue);
+    const node = await this.flows.add({
+      queueName: followUp.queue,
+      name: followUp.name,
+      data: this.data(followUp.payload, followUp.options ?? {}),
+      opts: this.jobOptions(followUp.queue, followUp.options ?? {}),
+      prefix: this.registry.prefix,
+      children: [
+        {
+          queueName: after.queue,
+          name: after.name,
+          data: this.data(after.payload, after.options ?? {}),
+          opts: { ...this.jobOptions(after.queue, after.options ?? {}), failParentOnFailure: true },
+          prefix: this.registry.prefix,
+        },
+      ],
+    });
+    return {
+      id: taskId(after.queue, node.children![0].job.id!),
+      followUpId: taskId(followUp.queue, node.job.id!),
+    };
+  }
+
+  /** Backpressure: past its waiting limit, a queue takes no more tasks for a while. */
+  private async admit(queue: QueueName): Promise<void> {
     const settings = this.registry.settings(queue);
-    const q = this.registry.get(queue);
-    const waiting = await q.getJobCountByTypes('wait', 'prioritized');
+    const waiting = await this.registry.get(queue).getJobCountByTypes('wait', 'prioritized');
     if (waiting >= settings.maxWaiting) {
       // Roughly how long the backlog takes to shrink, assuming a job takes about a second.
       throw queueFull(queue, Math.min(60, Math.max(1, Math.ceil(waiting / settings.concurrency / 100))));
     }
+  }
+
+  private data<Q extends QueueName>(payload: QueuePayloads[Q], options: AddOptions): TaskData<Q> {
     const context = currentContext();
-    const data: TaskData<Q> = {
+    return {
       ...payload,
       meta: { ownerId: options.ownerId ?? context?.principal?.userId, correlationId: context?.correlationId },
     };
-    const job = await q.add(name, data, {
+  }
+
+  private jobOptions(queue: QueueName, options: AddOptions) {
+    const settings = this.registry.settings(queue);
+    return {
       jobId: options.jobId ?? uuid7(),
       priority: BULLMQ_PRIORITY[options.priority ?? 'normal'],
       delay: options.delayMs,
@@ -47,7 +97,6 @@ export class TasksProducer {
       backoff: { type: 'exponential', delay: settings.backoffMs, jitter: 0.5 },
       removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
       removeOnFail: false, // failed jobs are the dead-letter list
-    });
-    return { id: taskId(queue, job.id!) };
+    };
   }
 }

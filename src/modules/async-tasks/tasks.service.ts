@@ -36,7 +36,10 @@ export class TasksService {
 
   async get(principal: Principal, id: string): Promise<TaskView> {
     const { queue, job } = await this.visibleJob(principal, id);
-    return toTaskView(queue, job, await job.getState());
+    const state = await job.getState();
+    // Read the job again after its state: one that finished in between shows its final values.
+    const current = (await this.registry.get(queue).getJob(job.id!)) ?? job;
+    return toTaskView(queue, current, state);
   }
 
   /** Removes a task that has not started; asks a running one to stop at its next checkpoint. */

@@ -12,7 +12,10 @@ export class NotificationProcessor {
   constructor(private readonly http: OutboundHttp) {}
 
   async process(job: Job<TaskData<'notifications'>>, context: TaskContext, token?: string) {
-    const { channel, url, event, data } = job.data;
+    const { channel, url, event } = job.data;
+    // In a flow, the tasks this one waited for hand it their results (an import's report).
+    const results = Object.values(await job.getChildrenValues());
+    const data = results.length ? { ...job.data.data, results } : job.data.data;
     const body =
       channel === 'slack'
         ? { text: `*${event}*\n${'```'}${JSON.stringify(data, null, 2)}${'```'}` }

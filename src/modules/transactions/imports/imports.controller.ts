@@ -1,4 +1,5 @@
-import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { IsUrl, MaxLength } from 'class-validator';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -6,8 +7,10 @@ import {
   ApiConsumes,
   ApiOperation,
   ApiProperty,
+  ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
+import { Optional } from '../../../common/validators';
 import { AppError } from '@app/errors';
 import { uuidPipe } from '../../../common/uuid.pipe';
 import { CurrentPrincipal } from '../../auth/auth.decorators';
@@ -22,10 +25,20 @@ export const IMPORT_FORMATS: Record<string, ImportFormat> = {
   'application/jsonl': 'jsonl',
 };
 
+class ImportQuery {
+  @ApiPropertyOptional({ description: 'a webhook called with the report once the import has finished' })
+  @Optional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @MaxLength(2000)
+  notifyUrl?: string;
+}
+
 class ImportAcceptedView {
   @ApiProperty({ description: 'the task: GET /v1/tasks/{id} shows progress and, at the end, the report' }) id: string;
   @ApiProperty({ format: 'uuid' }) importId: string;
   @ApiProperty() lines: number;
+  @ApiPropertyOptional({ description: 'with notifyUrl: the notification task that follows the import' })
+  notifyTaskId?: string;
 }
 
 @ApiTags('imports')
@@ -51,11 +64,12 @@ export class ImportsController {
     @Param('id', uuidPipe) portfolioId: string,
     @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
+    @Query() query: ImportQuery,
   ): Promise<ImportAcceptedView> {
     const format = IMPORT_FORMATS[(contentType ?? '').split(';')[0].trim().toLowerCase()];
     if (!format || typeof body !== 'string') {
       throw new AppError('validation', 'UNSUPPORTED_IMPORT', 'send the file as text/csv or application/x-ndjson');
     }
-    return this.imports.submit(principal, portfolioId, format, body);
+    return this.imports.submit(principal, portfolioId, format, body, query.notifyUrl);
   }
 }

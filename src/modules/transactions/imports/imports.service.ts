@@ -56,7 +56,8 @@ export class ImportsService {
     private readonly clock: Clock,
   ) {}
 
-  async submit(principal: Principal, portfolioId: string, format: ImportFormat, content: string) {
+  /** Stores the file and queues its task; with `notifyUrl`, a webhook follows the import with its report. */
+  async submit(principal: Principal, portfolioId: string, format: ImportFormat, content: string, notifyUrl?: string) {
     await this.access.assert(principal, portfolioId, 'move');
     const lineCount = countLines(format, content);
     if (lineCount === 0 || lineCount > MAX_IMPORT_LINES) {
@@ -75,8 +76,27 @@ export class ImportsService {
       content,
       line_count: lineCount,
     });
-    const task = await this.producer.add('imports', 'import', { importId }, { jobId: importId });
-    return { ...task, importId, lines: lineCount };
+    const importTask = {
+      queue: 'imports' as const,
+      name: 'import',
+      payload: { importId },
+      options: { jobId: importId },
+    };
+    if (!notifyUrl)
+      return {
+        ...(await this.producer.add('imports', 'import', { importId }, { jobId: importId })),
+        importId,
+        lines: lineCount,
+      };
+    const flow = await this.producer.addAfter(
+      {
+        queue: 'notifications',
+        name: 'import-finished',
+        payload: { channel: 'webhook', url: notifyUrl, event: 'import.finished', data: { importId, portfolioId } },
+      },
+      importTask,
+    );
+    return { id: flow.id, notifyTaskId: flow.followUpId, importId, lines: lineCount };
   }
 
   async run(importId: string, context: TaskContext, correlationId?: string): Promise<ImportReport> {

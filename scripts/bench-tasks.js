@@ -1,0 +1,209 @@
+'use strict';
+/**
+ * Task platform benchmark: how many no-op tasks per second one queue (diagnostics) runs. For each
+ * worker concurrency it starts the built service against PostgreSQL and Redis, adds N noop jobs
+ * straight to the queue in Redis with the producer's job options (measuring the queue, not HTTP),
+ * and times until the queue has completed all N. Figures, not assertions: run it on demand.
+ *
+ *   npm run bench:tasks     BENCH_TASKS=20000 (at most 100,000: the producer keeps that many
+ *                           completed jobs); BENCH_CONCURRENCY=16,64 (worker concurrency per run,
+ *                           set on the service as TASKS_DIAGNOSTICS_CONCURRENCY)
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Queue } = require('bullmq');
+const { Client } = require('pg');
+const { ensurePostgres, ensureRedis, DEFAULT_REDIS_URL } = require('./services');
+
+const ROOT = path.resolve(__dirname, '..');
+if (!fs.existsSync(path.join(ROOT, 'dist/main.js'))) {
+  spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+}
+const { QUEUES, QUEUE_NAMES } = require('../dist/src/modules/async-tasks/queues');
+const { uuid7 } = require('../dist/src/common/uuid7');
+
+const PORT = Number(process.env.BENCH_PORT || 3301);
+const BASE = `http://127.0.0.1:${PORT}`;
+const TASKS = Number(process.env.BENCH_TASKS || 20_000);
+const DEFAULTS = QUEUES.diagnostics;
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY || `${DEFAULTS.concurrency},64`).split(',').map(Number);
+const CHUNK = 1_000; // jobs per addBulk call
+const STALL_MS = 30_000; // give up when the completed count stops moving this long
+const DB = 'alluse_bench_tasks';
+const REDIS_URL = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbUrl = (name) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (message) => process.stderr.write(`${message}\n`);
+
+async function admin(sql) {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The same connection options as QueueRegistry builds from REDIS_URL. */
+function redisConnection() {
+  const url = new URL(REDIS_URL);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    username: url.username || undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+  };
+}
+
+async function api(key, method, url, body) {
+  const res = await fetch(BASE + url, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body && { 'content-type': 'application/json' }) },
+    body: body && JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function waitReady() {
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`${BASE}/health/ready`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(250);
+  }
+  throw new Error('the service did not become ready');
+}
+
+function startService(adminKey, prefix, concurrency) {
+  return spawn(process.execPath, ['dist/main.js'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      DATABASE_URL: dbUrl(DB),
+      DATABASE_MIGRATE: 'true',
+      ADMIN_API_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_LIMIT: '10000000',
+      REDIS_KEY_PREFIX: prefix,
+      TASKS_DIAGNOSTICS_CONCURRENCY: String(concurrency),
+      TASKS_DIAGNOSTICS_MAX_WAITING: '10000000',
+    },
+  });
+}
+
+async function stopService(server) {
+  if (server.exitCode !== null) return;
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+}
+
+/** A noop diagnostic task with the job options TasksProducer.add sets at normal priority. */
+function noopJob() {
+  const attempts = Number(process.env.TASKS_DIAGNOSTICS_ATTEMPTS || DEFAULTS.attempts);
+  const backoffMs = Number(process.env.TASKS_DIAGNOSTICS_BACKOFF_MS || DEFAULTS.backoffMs);
+  return {
+    name: 'noop',
+    data: { mode: 'noop', meta: { correlationId: 'bench-tasks' } },
+    opts: {
+      jobId: uuid7(),
+      priority: 3,
+      attempts,
+      backoff: { type: 'exponential', delay: backoffMs, jitter: 0.5 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
+      removeOnFail: false,
+    },
+  };
+}
+
+/** Resolves with the time at which `queue` has completed `total` jobs; throws if it stalls. */
+async function completion(queue, total) {
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const { completed, failed } = await queue.getJobCounts('completed', 'failed');
+    if (completed >= total) return { at: performance.now(), failed };
+    if (completed !== last) [last, movedAt] = [completed, Date.now()];
+    if (Date.now() - movedAt > STALL_MS)
+      throw new Error(`stalled at ${completed}/${total} completed, ${failed} failed`);
+    await sleep(50);
+  }
+}
+
+/** One measurement: a fresh service with this worker concurrency and a fresh queue. */
+async function run(concurrency) {
+  const adminKey = `au_${randomBytes(32).toString('base64url')}`;
+  const prefix = `bench-tasks:${Date.now()}:`;
+  const server = startService(adminKey, prefix, concurrency);
+  const queue = new Queue('diagnostics', { connection: redisConnection(), prefix: `${prefix}bull` });
+  try {
+    await waitReady();
+    // One task through the HTTP route: proves the service's workers read the queue this script fills.
+    const probe = await api(adminKey, 'POST', '/v1/admin/tasks/diagnostics', { mode: 'noop' });
+    if (probe.status !== 202) throw new Error(`diagnostic task refused: ${probe.status} ${JSON.stringify(probe.body)}`);
+    await completion(queue, 1);
+    const imports = await probeImports(adminKey);
+
+    log(`concurrency ${concurrency}: adding ${TASKS} noop tasks…`);
+    const started = performance.now();
+    for (let added = 0; added < TASKS; added += CHUNK) {
+      await queue.addBulk(Array.from({ length: Math.min(CHUNK, TASKS - added) }, noopJob));
+    }
+    const submitted = performance.now();
+    const done = await completion(queue, TASKS + 1);
+    const seconds = (done.at - started) / 1000;
+    const row = {
+      tasks: TASKS,
+      'worker concurrency': concurrency,
+      'submit s': Number(((submitted - started) / 1000).toFixed(2)),
+      seconds: Number(seconds.toFixed(2)),
+      'tasks/s': Math.round(TASKS / seconds),
+      failed: done.failed,
+    };
+    return { row, imports };
+  } finally {
+    await stopService(server);
+    // Leave nothing of this run in Redis: every queue of the service lives under its prefix.
+    for (const name of QUEUE_NAMES) {
+      const q = new Queue(name, { connection: redisConnection(), prefix: `${prefix}bull` });
+      await q.obliterate({ force: true }).catch(() => undefined);
+      await q.close();
+    }
+    await queue.close();
+  }
+}
+
+/** Bulk import (movements/s through POST /v1/portfolios/:id/imports) is not measured yet. */
+async function probeImports(adminKey) {
+  const res = await api(adminKey, 'POST', `/v1/portfolios/${uuid7()}/imports`, {});
+  if (res.status === 404 && res.body.code === 'ROUTE_NOT_FOUND')
+    return 'bulk import: not measured (endpoint not present)';
+  return `bulk import: not measured by this script (the endpoint answered ${res.status} ${res.body.code ?? ''})`;
+}
+
+async function main() {
+  if (!(TASKS >= 1 && TASKS <= 100_000)) throw new Error('BENCH_TASKS must be between 1 and 100,000');
+  await ensurePostgres();
+  await ensureRedis(REDIS_URL);
+  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${DB}`);
+
+  const runs = [];
+  for (const concurrency of CONCURRENCIES) runs.push(await run(concurrency));
+  console.table(runs.map((r) => r.row));
+  console.log(runs[0].imports);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
