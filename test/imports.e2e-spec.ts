@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   bearer,
+  eventually,
   createUser,
   grant,
   ledgerViolations,
@@ -10,16 +11,6 @@ import {
   TestApp,
   TestUser,
 } from '@app/testing';
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('bulk import (e2e)', () => {
   let t: TestApp;
@@ -34,7 +25,7 @@ describe('bulk import (e2e)', () => {
   const submit = (portfolioId: string, type: string, body: string, key = manager.key) =>
     t.http.post(`/v1/portfolios/${portfolioId}/imports`).set(bearer(key)).set('content-type', type).send(body);
   const report = async (taskId: string) =>
-    until(async () => {
+    eventually(async () => {
       const res = await t.http.get(`/v1/tasks/${taskId}`).set(bearer(manager.key)).expect(200);
       return res.body.state === 'completed' ? res.body : undefined;
     }, 'the import to finish');
@@ -114,7 +105,7 @@ describe('bulk import (e2e)', () => {
         .send(`${line}\n${line}`)
         .expect(202);
       await report(res.body.id);
-      const notified = await until(async () => {
+      const notified = await eventually(async () => {
         const view = await t.http.get(`/v1/tasks/${res.body.notifyTaskId}`).set(bearer(manager.key)).expect(200);
         return view.body.state === 'completed' ? received : undefined;
       }, 'the notification');

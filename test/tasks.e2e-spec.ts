@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { bearer, createUser, startTestApp, TestApp } from '@app/testing';
+import { bearer, eventually, createUser, startTestApp, TestApp } from '@app/testing';
 import { QueueRegistry } from '../src/modules/async-tasks/queue-registry.service';
 import { OutboundHttp } from '../src/modules/async-tasks/outbound-http.service';
 import { TasksProducer } from '../src/modules/async-tasks/tasks.producer';
@@ -27,16 +27,6 @@ async function startHook(answer: (call: number) => number): Promise<Hook> {
   hook.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   hook.close = () => new Promise((resolve) => server.close(() => resolve()));
   return hook;
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('task platform (e2e)', () => {

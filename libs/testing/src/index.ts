@@ -1,3 +1,4 @@
 export * from './databases';
 export * from './test-app';
 export * from './api';
+export * from './eventually';
