@@ -1,13 +1,15 @@
 'use strict';
 /**
- * Task platform benchmark: how many no-op tasks per second one queue (diagnostics) runs. For each
+ * Task platform benchmark: how many no-op tasks per second one queue (diagnostics) runs, and how
+ * many movements per second go through the bulk import of a 100,000-line file. For each
  * worker concurrency it starts the built service against PostgreSQL and Redis, adds N noop jobs
  * straight to the queue in Redis with the producer's job options (measuring the queue, not HTTP),
  * and times until the queue has completed all N. Figures, not assertions: run it on demand.
  *
  *   npm run bench:tasks     BENCH_TASKS=20000 (at most 100,000: the producer keeps that many
  *                           completed jobs); BENCH_CONCURRENCY=16,64 (worker concurrency per run,
- *                           set on the service as TASKS_DIAGNOSTICS_CONCURRENCY)
+ *                           set on the service as TASKS_DIAGNOSTICS_CONCURRENCY);
+ *                           BENCH_IMPORT_LINES=100000 (the bulk import measured after each run)
  */
 const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -27,6 +29,7 @@ const { uuid7 } = require('../dist/src/common/uuid7');
 const PORT = Number(process.env.BENCH_PORT || 3301);
 const BASE = `http://127.0.0.1:${PORT}`;
 const TASKS = Number(process.env.BENCH_TASKS || 20_000);
+const IMPORT_LINES = Number(process.env.BENCH_IMPORT_LINES || 100_000);
 const DEFAULTS = QUEUES.diagnostics;
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY || `${DEFAULTS.concurrency},64`).split(',').map(Number);
 const CHUNK = 1_000; // jobs per addBulk call
@@ -61,11 +64,11 @@ function redisConnection() {
   };
 }
 
-async function api(key, method, url, body) {
+async function api(key, method, url, body, contentType = 'application/json') {
   const res = await fetch(BASE + url, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body && { 'content-type': 'application/json' }) },
-    body: body && JSON.stringify(body),
+    headers: { authorization: `Bearer ${key}`, ...(body && { 'content-type': contentType }) },
+    body: body && (typeof body === 'string' ? body : JSON.stringify(body)),
   });
   return { status: res.status, body: await res.json() };
 }
@@ -151,7 +154,6 @@ async function run(concurrency) {
     const probe = await api(adminKey, 'POST', '/v1/admin/tasks/diagnostics', { mode: 'noop' });
     if (probe.status !== 202) throw new Error(`diagnostic task refused: ${probe.status} ${JSON.stringify(probe.body)}`);
     await completion(queue, 1);
-    const imports = await probeImports(adminKey);
 
     log(`concurrency ${concurrency}: adding ${TASKS} noop tasks…`);
     const started = performance.now();
@@ -169,7 +171,7 @@ async function run(concurrency) {
       'tasks/s': Math.round(TASKS / seconds),
       failed: done.failed,
     };
-    return { row, imports };
+    return { row, imports: await benchImport(adminKey) };
   } finally {
     await stopService(server);
     // Leave nothing of this run in Redis: every queue of the service lives under its prefix.
@@ -182,12 +184,40 @@ async function run(concurrency) {
   }
 }
 
-/** Bulk import (movements/s through POST /v1/portfolios/:id/imports) is not measured yet. */
-async function probeImports(adminKey) {
-  const res = await api(adminKey, 'POST', `/v1/portfolios/${uuid7()}/imports`, {});
-  if (res.status === 404 && res.body.code === 'ROUTE_NOT_FOUND')
-    return 'bulk import: not measured (endpoint not present)';
-  return `bulk import: not measured by this script (the endpoint answered ${res.status} ${res.body.code ?? ''})`;
+/** Movements per second through the bulk import of a file of IMPORT_LINES premiums (JSON lines). */
+async function benchImport(adminKey) {
+  const portfolio = await api(adminKey, 'POST', '/v1/portfolios', {
+    name: 'bench import',
+    initialCapital: '1000000.00',
+  });
+  const ids = portfolio.body.accounts.map((a) => a.id);
+  const file = Array.from({ length: IMPORT_LINES }, (_, i) =>
+    JSON.stringify({ kind: 'PREMIUM', accountId: ids[i % ids.length], amount: '0.01' }),
+  ).join('\n');
+  const started = performance.now();
+  const submitted = await api(
+    adminKey,
+    'POST',
+    `/v1/portfolios/${portfolio.body.id}/imports`,
+    file,
+    'application/x-ndjson',
+  );
+  if (submitted.status !== 202)
+    throw new Error(`import refused: ${submitted.status} ${JSON.stringify(submitted.body)}`);
+  for (;;) {
+    const task = (await api(adminKey, 'GET', `/v1/tasks/${submitted.body.id}`)).body;
+    if (task.state === 'completed' || task.state === 'failed') {
+      const seconds = (performance.now() - started) / 1000;
+      return {
+        lines: IMPORT_LINES,
+        state: task.state,
+        accepted: task.result?.accepted,
+        seconds: Number(seconds.toFixed(2)),
+        'movements/s': Math.round(IMPORT_LINES / seconds),
+      };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function main() {
@@ -200,7 +230,8 @@ async function main() {
   const runs = [];
   for (const concurrency of CONCURRENCIES) runs.push(await run(concurrency));
   console.table(runs.map((r) => r.row));
-  console.log(runs[0].imports);
+  console.log(`bulk import of a ${IMPORT_LINES}-line file (JSON lines, premiums over 3 accounts):`);
+  console.table(runs.map((r, i) => ({ 'worker concurrency (diagnostics)': CONCURRENCIES[i], ...r.imports })));
 }
 
 main().catch((error) => {
