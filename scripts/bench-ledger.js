@@ -13,6 +13,7 @@ const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
+const { adminQuery, databaseUrl, waitReady } = require('./bench-common');
 const { ensurePostgres, ensureRedis } = require('./services');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -22,18 +23,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS || 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 64);
 const ACCOUNTS = 1_000;
 const DB = 'alluse_bench';
-const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbUrl = (name) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
-
-async function admin(sql) {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 async function api(key, method, url, body) {
   const res = await fetch(BASE + url, {
@@ -44,18 +33,6 @@ async function api(key, method, url, body) {
   const json = await res.json();
   if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${JSON.stringify(json)}`);
   return json;
-}
-
-async function waitReady() {
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(`${BASE}/health/ready`)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('the service did not become ready');
 }
 
 /** One autocannon run; `next()` returns the next request's path and body. */
@@ -89,8 +66,8 @@ async function main() {
   if (!require('node:fs').existsSync(path.join(ROOT, 'dist/src/main.js'))) {
     spawnSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit' });
   }
-  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB}`);
+  await adminQuery(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await adminQuery(`CREATE DATABASE ${DB}`);
 
   const adminKey = `au_${randomBytes(32).toString('base64url')}`;
   const server = spawn(process.execPath, ['dist/src/main.js'], {
@@ -99,7 +76,7 @@ async function main() {
     env: {
       ...process.env,
       PORT: String(PORT),
-      DATABASE_URL: dbUrl(DB),
+      DATABASE_URL: databaseUrl(DB),
       DATABASE_MIGRATE: 'true',
       DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE || '24',
       ADMIN_API_KEY: adminKey,
@@ -109,7 +86,7 @@ async function main() {
     },
   });
   try {
-    await waitReady();
+    await waitReady(BASE);
     const manager = await api(adminKey, 'POST', '/v1/users', { name: 'bench manager', role: 'manager' });
     const { key } = await api(adminKey, 'POST', `/v1/users/${manager.id}/api-keys`);
 
@@ -176,7 +153,7 @@ async function main() {
     });
     console.table(rows);
 
-    const check = new Client({ connectionString: dbUrl(DB) });
+    const check = new Client({ connectionString: databaseUrl(DB) });
     await check.connect();
     const { rows: inv } = await check.query(`
       SELECT (SELECT count(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING sum(amount) <> 0) u) AS unbalanced,

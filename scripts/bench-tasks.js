@@ -16,7 +16,7 @@ const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Queue } = require('bullmq');
-const { Client } = require('pg');
+const { adminQuery, databaseUrl, waitReady } = require('./bench-common');
 const { ensurePostgres, ensureRedis, DEFAULT_REDIS_URL } = require('./services');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -36,20 +36,8 @@ const CHUNK = 1_000; // jobs per addBulk call
 const STALL_MS = 30_000; // give up when the completed count stops moving this long
 const DB = 'alluse_bench_tasks';
 const REDIS_URL = process.env.REDIS_URL || DEFAULT_REDIS_URL;
-const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbUrl = (name) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (message) => process.stderr.write(`${message}\n`);
-
-async function admin(sql) {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The same connection options as QueueRegistry builds from REDIS_URL. */
 function redisConnection() {
@@ -73,18 +61,6 @@ async function api(key, method, url, body, contentType = 'application/json') {
   return { status: res.status, body: await res.json() };
 }
 
-async function waitReady() {
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(`${BASE}/health/ready`)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(250);
-  }
-  throw new Error('the service did not become ready');
-}
-
 function startService(adminKey, prefix, concurrency) {
   return spawn(process.execPath, ['dist/main.js'], {
     cwd: ROOT,
@@ -92,7 +68,7 @@ function startService(adminKey, prefix, concurrency) {
     env: {
       ...process.env,
       PORT: String(PORT),
-      DATABASE_URL: dbUrl(DB),
+      DATABASE_URL: databaseUrl(DB),
       DATABASE_MIGRATE: 'true',
       ADMIN_API_KEY: adminKey,
       LOG_LEVEL: 'warn',
@@ -149,7 +125,7 @@ async function run(concurrency) {
   const server = startService(adminKey, prefix, concurrency);
   const queue = new Queue('diagnostics', { connection: redisConnection(), prefix: `${prefix}bull` });
   try {
-    await waitReady();
+    await waitReady(BASE);
     // One task through the HTTP route: proves the service's workers read the queue this script fills.
     const probe = await api(adminKey, 'POST', '/v1/admin/tasks/diagnostics', { mode: 'noop' });
     if (probe.status !== 202) throw new Error(`diagnostic task refused: ${probe.status} ${JSON.stringify(probe.body)}`);
@@ -224,8 +200,8 @@ async function main() {
   if (!(TASKS >= 1 && TASKS <= 100_000)) throw new Error('BENCH_TASKS must be between 1 and 100,000');
   await ensurePostgres();
   await ensureRedis(REDIS_URL);
-  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB}`);
+  await adminQuery(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await adminQuery(`CREATE DATABASE ${DB}`);
 
   const runs = [];
   for (const concurrency of CONCURRENCIES) runs.push(await run(concurrency));
