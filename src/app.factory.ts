@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
-import { IMPORT_FORMATS } from './modules/transactions/imports/imports.controller';
+import { IMPORT_CONTENT_TYPES } from './modules/transactions/domain/import-lines';
 import { appConfig, validateConfiguration } from './config/configuration';
 import { lifecycle } from './common/lifecycle';
 import { createRootLogger, JsonLogger } from './common/logger';
@@ -33,7 +33,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   const fastify = app.getHttpAdapter().getInstance();
   // Imports arrive as text (CSV or JSON lines) and may be far larger than a JSON request body.
   fastify.addContentTypeParser(
-    Object.keys(IMPORT_FORMATS),
+    Object.keys(IMPORT_CONTENT_TYPES),
     { parseAs: 'string', bodyLimit: config.importLimitBytes },
     (_request, body, done) => done(null, body),
   );

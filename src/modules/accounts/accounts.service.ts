@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
+import { AccountDirectory } from './account-directory.service';
 import { accountNotFound, grantNotAllowed, portfolioNotFound } from './accounts.errors';
 import { AccountsRepository } from './accounts.repository';
 import { applyConfigPatch } from './domain/account-config';
@@ -9,7 +10,7 @@ import { percentToBasisPoints } from './domain/percent';
 import { assertStatusChange } from './domain/status';
 import type { AccountView, GrantView, PortfolioDetailView, PortfolioView } from './dto/account.view';
 import type { UpdateAccountDto } from './dto/update-account.dto';
-import { PortfolioAccessService, PortfolioAction } from './portfolio-access.service';
+import { PortfolioAccessService } from './portfolio-access.service';
 import { toAccountView, toPortfolioView, toTotalsView } from './views';
 import { AppError } from '@app/errors';
 
@@ -19,6 +20,7 @@ export class AccountsService {
   constructor(
     private readonly repository: AccountsRepository,
     private readonly access: PortfolioAccessService,
+    private readonly directory: AccountDirectory,
     private readonly audit: AuditService,
   ) {}
 
@@ -47,15 +49,15 @@ export class AccountsService {
   async getAccount(principal: Principal, id: string): Promise<AccountView> {
     const row = await this.repository.findAccount(id);
     if (!row) throw accountNotFound(id);
-    await this.assertAccountAccess(principal, row.portfolio_id, id, 'read');
+    await this.access.assertWithin(principal, row.portfolio_id, 'read', () => accountNotFound(id));
     return toAccountView(row);
   }
 
   /** Reconfigures an account and/or changes its status, under a row lock (domain.md §7). */
   async updateAccount(principal: Principal, id: string, patch: UpdateAccountDto): Promise<AccountView> {
-    const current = await this.repository.findAccount(id);
-    if (!current) throw accountNotFound(id);
-    await this.assertAccountAccess(principal, current.portfolio_id, id, 'manage');
+    const fact = (await this.directory.lookup([id])).get(id);
+    if (!fact) throw accountNotFound(id);
+    await this.access.assertWithin(principal, fact.portfolioId, 'manage', () => accountNotFound(id), fact.ownerId);
     const { status, bufferPct, ...configPatch } = patch;
     const updated = await this.repository.transaction(async (m) => {
       const row = (await this.repository.findAccount(id, m, true))!;
@@ -121,15 +123,5 @@ export class AccountsService {
       await this.audit.record({ action: 'grant.revoke', entityType: 'grant', entityId: userId, portfolioId }, m);
     });
     this.access.forgetGrant(portfolioId, userId);
-  }
-
-  /** Checks access to an account's portfolio; an invisible portfolio hides the account too. */
-  async assertAccountAccess(principal: Principal, portfolioId: string, accountId: string, action: PortfolioAction) {
-    try {
-      await this.access.assert(principal, portfolioId, action);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'PORTFOLIO_NOT_FOUND') throw accountNotFound(accountId);
-      throw error;
-    }
   }
 }

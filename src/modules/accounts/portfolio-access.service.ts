@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { forbidden } from '@app/errors';
+import { AppError, forbidden } from '@app/errors';
 import type { Principal } from '../auth/principal';
 import { portfolioNotFound } from './accounts.errors';
 import { AccountsRepository } from './accounts.repository';
@@ -42,6 +42,25 @@ export class PortfolioAccessService {
         if (action === 'move' && grant !== 'operator') throw forbidden('viewers may read but not change anything');
         return;
       }
+    }
+  }
+
+  /**
+   * Like assert, for something inside the portfolio (an account, a transaction): when the
+   * portfolio is invisible to the caller, that thing answers its own not-found error.
+   */
+  async assertWithin(
+    principal: Principal,
+    portfolioId: string,
+    action: PortfolioAction,
+    hidden: () => AppError,
+    ownerId?: string,
+  ): Promise<void> {
+    try {
+      await this.assert(principal, portfolioId, action, ownerId);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'PORTFOLIO_NOT_FOUND') throw hidden();
+      throw error;
     }
   }
 

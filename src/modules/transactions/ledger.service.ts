@@ -10,13 +10,14 @@ import { keysetPage } from '../../common/pagination';
 import { requestHash } from '../../common/idempotency';
 import { currentContext } from '../../common/request-context';
 import { AccountDirectory } from '../accounts/account-directory.service';
+import { accountNotFound } from '../accounts/accounts.errors';
 import type { AccountFacts } from '../accounts/accounts.repository';
 import { PortfolioAccessService } from '../accounts/portfolio-access.service';
 import type { Principal } from '../auth/principal';
 import type { BatchItemDto, MovementDto, ReversalDto, TransferDto } from './dto/movement.dto';
 import type { BalanceView, TransactionListQuery, TransactionPageView, TransactionView } from './dto/transaction.view';
 import type { MovementKind, PlannedTransaction } from './domain/ledger.types';
-import { planMovement, planReversal } from './domain/movements';
+import { assertEffectiveAt, planMovement, planReversal } from './domain/movements';
 import { LedgerPostedEvent } from './ledger.events';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerWriter } from './ledger-writer.service';
@@ -104,9 +105,7 @@ export class LedgerService {
       accountIds,
       (facts, now) => {
         const effectiveAt = body.effectiveAt ? new Date(body.effectiveAt) : undefined;
-        if (effectiveAt && effectiveAt > now) {
-          throw new AppError('validation', 'EFFECTIVE_AT_IN_FUTURE', 'effectiveAt must not be in the future');
-        }
+        assertEffectiveAt(effectiveAt, [], now);
         return [
           planReversal(
             uuid7(),
@@ -205,33 +204,20 @@ export class LedgerService {
     for (const fact of facts.values()) {
       if (seen.has(fact.portfolioId)) continue;
       seen.add(fact.portfolioId);
-      try {
-        await this.access.assert(principal, fact.portfolioId, action, fact.ownerId);
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'PORTFOLIO_NOT_FOUND') {
-          throw new AppError('not_found', 'ACCOUNT_NOT_FOUND', `account ${fact.id} was not found`);
-        }
-        throw error;
-      }
+      await this.access.assertWithin(principal, fact.portfolioId, action, () => accountNotFound(fact.id), fact.ownerId);
     }
   }
 
   private async visibleAccount(principal: Principal, accountId: string, action: 'read' | 'move') {
     const facts = await this.directory.lookup([accountId]);
-    if (!facts.has(accountId))
-      throw new AppError('not_found', 'ACCOUNT_NOT_FOUND', `account ${accountId} was not found`);
+    if (!facts.has(accountId)) throw accountNotFound(accountId);
     await this.authorise(principal, facts, action);
   }
 
   private async loadVisible(principal: Principal, id: string, action: 'read' | 'move') {
     const [row] = await this.repository.findTransactions([id]);
     if (!row) throw transactionNotFound(id);
-    try {
-      await this.access.assert(principal, row.portfolio_id, action);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'PORTFOLIO_NOT_FOUND') throw transactionNotFound(id);
-      throw error;
-    }
+    await this.access.assertWithin(principal, row.portfolio_id, action, () => transactionNotFound(id));
     return row;
   }
 }

@@ -3,6 +3,13 @@ import { parse } from 'csv-parse/sync';
 
 export type ImportFormat = 'csv' | 'jsonl';
 
+/** The content types an import may be sent as, and the format each names. */
+export const IMPORT_CONTENT_TYPES: Record<string, ImportFormat> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'jsonl',
+  'application/jsonl': 'jsonl',
+};
+
 /** One line of an import: its number (1-based, data lines), and either its fields or why not. */
 export interface RawLine {
   line: number;

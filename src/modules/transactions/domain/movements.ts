@@ -1,5 +1,7 @@
 import { AppError } from '@app/errors';
 import type { Cents } from '@app/money';
+import { accountNotFound } from '../../accounts/accounts.errors';
+import { alreadyReversed } from '../transactions.errors';
 import { assertBalanced, deltasFromLegs, negateLegs, ruleRefusal } from './postings';
 import {
   AccountDelta,
@@ -31,8 +33,6 @@ const SINGLE_ACCOUNT: Record<Exclude<MovementKind, 'TRANSFER'>, { external: Exte
   FEE: { external: 'external:fees', credit: false },
 };
 
-const accountMissing = (id: string) => new AppError('not_found', 'ACCOUNT_NOT_FOUND', `account ${id} was not found`);
-
 /**
  * domain.md §3: turns a requested movement into balanced legs plus the per-account deltas and
  * guards that the database checks under lock. Rules that depend only on immutable facts (type,
@@ -45,7 +45,7 @@ export function planMovement(
   now: Date,
 ): PlannedTransaction {
   const account = facts.get(input.accountId);
-  if (!account) throw accountMissing(input.accountId);
+  if (!account) throw accountNotFound(input.accountId);
   assertEffectiveAt(input.effectiveAt, [account], now);
 
   if (input.kind === 'TRANSFER') return planTransfer(id, input, account, facts, now);
@@ -87,7 +87,7 @@ function planTransfer(
     });
   }
   const to = facts.get(input.toAccountId);
-  if (!to) throw accountMissing(input.toAccountId);
+  if (!to) throw accountNotFound(input.toAccountId);
   if (to.id === from.id) throw ruleRefusal('SAME_ACCOUNT_TRANSFER', 'a transfer needs two different accounts');
   if (to.portfolioId !== from.portfolioId) {
     throw ruleRefusal('CROSS_PORTFOLIO_TRANSFER', 'transfers stay within one portfolio');
@@ -134,7 +134,7 @@ export function planReversal(
     throw ruleRefusal('TRANSACTION_NOT_REVERSIBLE', `a ${original.kind} transaction cannot be reversed`);
   }
   if (original.reversedById) {
-    throw new AppError('conflict', 'TRANSACTION_ALREADY_REVERSED', `transaction ${original.id} was already reversed`);
+    throw alreadyReversed(original.id);
   }
   const legs = negateLegs(original.legs);
   const baselineOf = new Map(original.baselineChanges.map((b) => [b.id, -b.baseline]));

@@ -15,15 +15,8 @@ import { AppError } from '@app/errors';
 import { uuidPipe } from '../../../common/uuid.pipe';
 import { CurrentPrincipal } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
-import type { ImportFormat } from '../domain/import-lines';
+import { IMPORT_CONTENT_TYPES } from '../domain/import-lines';
 import { ImportsService, MAX_IMPORT_LINES } from './imports.service';
-
-/** Content types an import may come as (parsed as text: see IMPORT_CONTENT_TYPES in app.factory). */
-export const IMPORT_FORMATS: Record<string, ImportFormat> = {
-  'text/csv': 'csv',
-  'application/x-ndjson': 'jsonl',
-  'application/jsonl': 'jsonl',
-};
 
 class ImportQuery {
   @ApiPropertyOptional({ description: 'a webhook called with the report once the import has finished' })
@@ -66,7 +59,7 @@ export class ImportsController {
     @Body() body: unknown,
     @Query() query: ImportQuery,
   ): Promise<ImportAcceptedView> {
-    const format = IMPORT_FORMATS[(contentType ?? '').split(';')[0].trim().toLowerCase()];
+    const format = IMPORT_CONTENT_TYPES[(contentType ?? '').split(';')[0].trim().toLowerCase()];
     if (!format || typeof body !== 'string') {
       throw new AppError('validation', 'UNSUPPORTED_IMPORT', 'send the file as text/csv or application/x-ndjson');
     }

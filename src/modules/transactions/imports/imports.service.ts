@@ -82,12 +82,10 @@ export class ImportsService {
       payload: { importId },
       options: { jobId: importId },
     };
-    if (!notifyUrl)
-      return {
-        ...(await this.producer.add('imports', 'import', { importId }, { jobId: importId })),
-        importId,
-        lines: lineCount,
-      };
+    if (!notifyUrl) {
+      const task = await this.producer.add(importTask.queue, importTask.name, importTask.payload, importTask.options);
+      return { ...task, importId, lines: lineCount };
+    }
     const flow = await this.producer.addAfter(
       {
         queue: 'notifications',
