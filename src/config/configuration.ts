@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { QUEUE_NAMES, QUEUES, type QueueName } from '../modules/async-tasks/queues';
-import { readBool, readEnum, readInt, readString, readUrl } from './env';
+import { readBool, readCron, readEnum, readInt, readString, readTimeZone, readUrl } from './env';
 export { EnvError } from './env';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -66,6 +66,24 @@ export const tasksConfig = registerAs('tasks', () => ({
   ) as Record<QueueName, QueueSettings>,
 }));
 
+/** The growth engine's schedules (domain.md §4, §6) and checks. */
+export const growthConfig = registerAs('growth', () => {
+  const tz = readTimeZone(process.env, 'GROWTH_TZ', 'America/New_York');
+  return {
+    tz,
+    /** Declare the job schedulers at start (any number of instances may; each occurrence runs once). */
+    schedulesEnabled: readBool(process.env, 'GROWTH_SCHEDULES_ENABLED', true),
+    /** The fork and merge scan: Thursdays at 16:30, after the 16:00 close. */
+    scanCron: readCron(process.env, 'GROWTH_SCAN_CRON', '30 16 * * 4', tz),
+    /** Quarterly reinvestment: the last day of March, June, September and December, after the close. */
+    reinvestCron: readCron(process.env, 'GROWTH_REINVEST_CRON', '30 17 L 3,6,9,12 *', tz),
+    /** Checks owed after writes are gathered this long and queued together (one Redis round trip). */
+    checkDelayMs: readInt(process.env, 'GROWTH_CHECK_DELAY_MS', 50, 0, 60_000),
+    /** A rejected merge proposal is not proposed again for this many days. */
+    reproposeAfterDays: readInt(process.env, 'GROWTH_REPROPOSE_AFTER_DAYS', 7, 0, 365),
+  };
+});
+
 export interface QueueSettings {
   /** Jobs one worker process runs at once. */
   concurrency: number;
@@ -82,9 +100,10 @@ export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type TasksConfig = ReturnType<typeof tasksConfig>;
+export type GrowthConfig = ReturnType<typeof growthConfig>;
 
 /** Evaluated once at boot so that a bad variable stops start-up before anything connects. */
-export const allConfigs = [appConfig, databaseConfig, redisConfig, rateLimitConfig, tasksConfig];
+export const allConfigs = [appConfig, databaseConfig, redisConfig, rateLimitConfig, tasksConfig, growthConfig];
 
 export function validateConfiguration(): void {
   for (const load of allConfigs) load();

@@ -1,3 +1,5 @@
+import { CronExpressionParser } from 'cron-parser';
+
 /**
  * Reads and validates environment variables. A bad value stops start-up with a message that
  * names the variable; nothing downstream ever sees an unparsed string.
@@ -49,5 +51,26 @@ export function readString(env: Env, name: string, minLength: number): string | 
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   if (raw.length < minLength) throw new EnvError(`${name} must be at least ${minLength} characters long`);
+  return raw;
+}
+
+/** A cron pattern (five fields) in an IANA time zone; checked by parsing it once. */
+export function readCron(env: Env, name: string, fallback: string, tz: string): string {
+  const raw = env[name] || fallback;
+  try {
+    CronExpressionParser.parse(raw, { tz });
+  } catch (error) {
+    throw new EnvError(`${name} must be a cron pattern valid in ${tz}, got "${raw}": ${(error as Error).message}`);
+  }
+  return raw;
+}
+
+export function readTimeZone(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: raw });
+  } catch {
+    throw new EnvError(`${name} must be an IANA time zone such as America/New_York, got "${raw}"`);
+  }
   return raw;
 }

@@ -44,6 +44,8 @@ export interface AccountFacts {
   portfolioId: string;
   ownerId: string;
   type: AccountType;
+  /** The forked unit the account belongs to; null for the three root accounts. */
+  unitId: string | null;
   createdAt: Date;
 }
 
@@ -61,6 +63,9 @@ export interface NewAccount {
   type: AccountType;
   bufferBp: number;
   config: AccountConfig;
+  /** For the accounts of a forked unit. */
+  unitId?: string;
+  parentAccountId?: string;
 }
 
 export interface TypeTotals {
@@ -110,14 +115,24 @@ export class AccountsRepository {
   /** Inserts accounts in the given order in one statement; returns them in that order. */
   async insertAccounts(m: EntityManager, portfolioId: string, accounts: NewAccount[]): Promise<AccountRow[]> {
     return m.query(
-      `INSERT INTO accounts (portfolio_id, type, buffer_bp, config)
-       SELECT $1, a.type, a.buffer_bp, a.config
-         FROM jsonb_to_recordset($2::jsonb) AS a (type text, buffer_bp int, config jsonb, ord int)
+      `INSERT INTO accounts (portfolio_id, type, buffer_bp, config, unit_id, parent_account_id)
+       SELECT $1, a.type, a.buffer_bp, a.config, a.unit_id, a.parent_account_id
+         FROM jsonb_to_recordset($2::jsonb)
+           AS a (type text, buffer_bp int, config jsonb, unit_id uuid, parent_account_id uuid, ord int)
         ORDER BY ord
        RETURNING ${ACCOUNT_COLUMNS}`,
       [
         portfolioId,
-        JSON.stringify(accounts.map((a, ord) => ({ type: a.type, buffer_bp: a.bufferBp, config: a.config, ord }))),
+        JSON.stringify(
+          accounts.map((a, ord) => ({
+            type: a.type,
+            buffer_bp: a.bufferBp,
+            config: a.config,
+            unit_id: a.unitId,
+            parent_account_id: a.parentAccountId,
+            ord,
+          })),
+        ),
       ],
     );
   }
@@ -171,17 +186,24 @@ export class AccountsRepository {
   }
 
   async accountFacts(ids: string[]): Promise<AccountFacts[]> {
-    const rows: { id: string; portfolio_id: string; owner_id: string; type: AccountType; created_at: Date }[] =
-      await this.db.query(
-        `SELECT a.id, a.portfolio_id, p.owner_id, a.type, a.created_at
+    const rows: {
+      id: string;
+      portfolio_id: string;
+      owner_id: string;
+      type: AccountType;
+      unit_id: string | null;
+      created_at: Date;
+    }[] = await this.db.query(
+      `SELECT a.id, a.portfolio_id, p.owner_id, a.type, a.unit_id, a.created_at
            FROM accounts a JOIN portfolios p ON p.id = a.portfolio_id WHERE a.id = ANY ($1::uuid[])`,
-        [ids],
-      );
+      [ids],
+    );
     return rows.map((r) => ({
       id: r.id,
       portfolioId: r.portfolio_id,
       ownerId: r.owner_id,
       type: r.type,
+      unitId: r.unit_id,
       createdAt: r.created_at,
     }));
   }

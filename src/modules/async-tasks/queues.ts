@@ -7,6 +7,12 @@ export const QUEUES = {
   notifications: { concurrency: 8, attempts: 6, backoffMs: 2_000, maxWaiting: 50_000 },
   /** Bulk imports of movements into a portfolio's ledger. */
   imports: { concurrency: 2, attempts: 5, backoffMs: 2_000, maxWaiting: 1_000 },
+  /** Growth engine: fork and merge checks, and the weekly scan. */
+  growth: { concurrency: 8, attempts: 5, backoffMs: 1_000, maxWaiting: 1_000_000 },
+  /** Quarterly reinvestment of REV and COM accounts. */
+  reinvestments: { concurrency: 2, attempts: 5, backoffMs: 5_000, maxWaiting: 1_000 },
+  /** Projections too long to answer within a request. */
+  projections: { concurrency: 1, attempts: 2, backoffMs: 2_000, maxWaiting: 100 },
   /** Synthetic tasks that exercise the platform itself: throughput probes and drills. */
   diagnostics: { concurrency: 16, attempts: 3, backoffMs: 500, maxWaiting: 200_000 },
 } as const;
@@ -33,9 +39,35 @@ export interface ImportPayload {
   importId: string;
 }
 
+/** Who or what started a growth operation (kept on the unit it creates). */
+export type GrowthTrigger = 'automatic' | 'scan' | 'user';
+
+export type GrowthPayload =
+  /** Forks the GEN account if its surplus reached the threshold (after a raising transaction, or a scan). */
+  | { job: 'fork-check'; accountId: string; trigger: 'automatic' | 'scan' }
+  /** Merges the unit, or proposes to, if its value reached the merge threshold. */
+  | { job: 'merge-check'; unitId: string; trigger: 'automatic' | 'scan' }
+  /** The scheduled scan: checks every active GEN account and forked unit. */
+  | { job: 'scan' };
+
+/** Reinvests every REV and COM account for a quarter ('2026-Q4'; by default the one the clock is in). */
+export interface ReinvestmentPayload {
+  quarter?: string;
+}
+
+/** A projection request as the API received it, plus the portfolio it starts from, if any. */
+export interface ProjectionPayload {
+  input: Record<string, unknown>;
+  portfolioId?: string;
+  format?: 'json' | 'csv' | 'svg';
+}
+
 export interface QueuePayloads {
   imports: ImportPayload;
   notifications: NotificationPayload;
+  growth: GrowthPayload;
+  reinvestments: ReinvestmentPayload;
+  projections: ProjectionPayload;
   diagnostics: DiagnosticPayload;
 }
 

@@ -20,6 +20,19 @@ export interface AddOptions {
   jobId?: string;
   /** Who the task belongs to (defaults to the caller of the current request). */
   ownerId?: string;
+  /**
+   * Collapses tasks with this key: while one waits, adding another adds nothing; while one runs,
+   * one more is kept to run after it (so a change during the run is never missed).
+   */
+  deduplicate?: string;
+}
+
+/** A recurring task: BullMQ keeps one scheduler per id in Redis, so every instance may declare it. */
+export interface Schedule {
+  id: string;
+  /** Cron pattern (minute hour day-of-month month day-of-week), evaluated in `tz`. */
+  pattern: string;
+  tz: string;
 }
 
 /** The only caller of `queue.add` (and of flows): ids, attempts, backoff with jitter, priority and backpressure. */
@@ -35,6 +48,36 @@ export class TasksProducer {
     await this.admit(queue);
     const job = await this.registry.get(queue).add(name, this.data(payload, options), this.jobOptions(queue, options));
     return { id: taskId(queue, job.id!) };
+  }
+
+  /**
+   * Adds many tasks in one round trip. For the service's own follow-up work (checks it owes
+   * after a write): it is not refused by backpressure, which is for callers that can retry.
+   */
+  async addBulk<Q extends QueueName>(
+    queue: Q,
+    tasks: { name: string; payload: QueuePayloads[Q]; options?: AddOptions }[],
+  ) {
+    if (tasks.length === 0) return;
+    await this.registry.get(queue).addBulk(
+      tasks.map((t) => ({
+        name: t.name,
+        data: this.data(t.payload, t.options ?? {}),
+        opts: this.jobOptions(queue, t.options ?? {}),
+      })),
+    );
+  }
+
+  /** Declares (or updates) a recurring task; it runs once per occurrence however many instances declare it. */
+  async schedule<Q extends QueueName>(queue: Q, schedule: Schedule, name: string, payload: QueuePayloads[Q]) {
+    const { jobId: _ignored, ...opts } = this.jobOptions(queue, {});
+    await this.registry
+      .get(queue)
+      .upsertJobScheduler(
+        schedule.id,
+        { pattern: schedule.pattern, tz: schedule.tz },
+        { name, data: this.data(payload, {}), opts },
+      );
   }
 
   /**
@@ -93,6 +136,7 @@ export class TasksProducer {
       jobId: options.jobId ?? uuid7(),
       priority: BULLMQ_PRIORITY[options.priority ?? 'normal'],
       delay: options.delayMs,
+      deduplication: options.deduplicate ? { id: options.deduplicate, keepLastIfActive: true } : undefined,
       attempts: settings.attempts,
       backoff: { type: 'exponential', delay: settings.backoffMs, jitter: 0.5 },
       removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },

@@ -186,15 +186,7 @@ export class LedgerService {
       const rows = await this.repository.findTransactions(result.transactionIds);
       return rows.map(toTransactionView);
     }
-    this.events.emit(
-      LedgerPostedEvent.topic,
-      new LedgerPostedEvent(
-        [...new Set(plans.map((p) => p.portfolioId))],
-        [...new Set(plans.flatMap((p) => p.accounts.map((a) => a.id)))],
-        plans.map((p) => p.kind),
-        plans.map((p) => p.id),
-      ),
-    );
+    this.events.emit(LedgerPostedEvent.topic, LedgerPostedEvent.of(plans));
     return plans.map((p, i) => plannedView(p, result.transactions[i]));
   }
 

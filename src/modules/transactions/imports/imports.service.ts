@@ -1,3 +1,5 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { LedgerPostedEvent } from '../ledger.events';
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -54,6 +56,7 @@ export class ImportsService {
     private readonly access: PortfolioAccessService,
     private readonly producer: TasksProducer,
     private readonly clock: Clock,
+    private readonly events: EventEmitter2,
   ) {}
 
   /** Stores the file and queues its task; with `notifyUrl`, a webhook follows the import with its report. */
@@ -203,6 +206,7 @@ export class ImportsService {
         });
         report.accepted += fresh.length;
         report.duplicates += pending.length - fresh.length;
+        if (fresh.length > 0) this.events.emit(LedgerPostedEvent.topic, LedgerPostedEvent.of(fresh.map((l) => l.plan)));
         return;
       } catch (error) {
         const index = error instanceof AppError ? error.extra.itemIndex : undefined;
