@@ -21,6 +21,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AuthGuard } from './modules/auth/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard';
+import { ForkMergeModule } from './modules/fork-merge/fork-merge.module';
 import { HealthModule } from './modules/health/health.module';
 import { TransactionsModule } from './modules/transactions/transactions.module';
 
@@ -44,6 +45,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     AuthModule,
     AccountsModule,
     TransactionsModule,
+    ForkMergeModule,
     HealthModule,
     AsyncTasksModule,
   ],

@@ -106,3 +106,29 @@ export async function snapshot(db: Pool) {
     idempotencyKeys: keys.rows[0].n,
   };
 }
+
+/**
+ * Posts a premium straight through `ledger_post`, as the service would but without announcing
+ * it: no automatic growth check follows (a lost event), so only a request or the scan reacts.
+ */
+export async function premiumWithoutEvent(db: Pool, portfolioId: string, accountId: string, cents: bigint) {
+  const { randomUUID } = await import('node:crypto');
+  const amount = cents.toString();
+  const payload = {
+    actorId: null,
+    audits: [],
+    transactions: [
+      {
+        id: randomUUID(),
+        kind: 'PREMIUM',
+        portfolioId,
+        legs: [
+          { accountId, ledger: 'cash', amount },
+          { accountId: null, ledger: 'external:market', amount: `-${amount}` },
+        ],
+        accounts: [{ id: accountId, cash: amount, contracts: '0', leaps: '0', baseline: '0', statuses: ['ACTIVE'] }],
+      },
+    ],
+  };
+  await db.query('SELECT ledger_post($1::jsonb)', [JSON.stringify(payload)]);
+}

@@ -9,7 +9,8 @@ import { alreadyReversed, ledgerRefusal } from './transactions.errors';
 
 export interface LedgerRequest {
   action: string;
-  actorId: string;
+  /** The user who asked; null for the service's own operations (scheduled and automatic ones). */
+  actorId: string | null;
   correlationId?: string;
   ip?: string;
   idempotencyKey?: string;

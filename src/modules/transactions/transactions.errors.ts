@@ -38,3 +38,6 @@ export function ledgerRefusal(code: string, detail: string | undefined): AppErro
 
 export const alreadyReversed = (id: string) =>
   new AppError('conflict', 'TRANSACTION_ALREADY_REVERSED', `transaction ${id} was already reversed`);
+
+export const idempotencyKeyReused = (key: string) =>
+  new AppError('conflict', 'IDEMPOTENCY_KEY_REUSED', LEDGER_REFUSALS.IDEMPOTENCY_KEY_REUSED.message({}), { key });
