@@ -45,13 +45,14 @@ export function toProblem(error: unknown, correlationId: string): Problem {
   if (error instanceof AppError) {
     const status = STATUS_BY_KIND[error.kind];
     return {
+      // Extensions first: they can never overwrite a member the RFC or our clients rely on.
+      ...error.extra,
       type: problemType(error.code),
       title: HttpStatus[status]?.replace(/_/g, ' ').toLowerCase() ?? 'error',
       status,
       detail: error.message,
       code: error.code,
       correlationId,
-      ...error.extra,
     };
   }
   const status = statusOf(error);
