@@ -1,6 +1,10 @@
 'use strict';
-/** What the benchmark scripts share: the admin database connection and waiting for the service. */
+/** What the benchmark scripts share: the admin database connection, starting and stopping the service. */
+const { spawn } = require('node:child_process');
+const path = require('node:path');
 const { Client } = require('pg');
+
+const ROOT = path.resolve(__dirname, '..');
 
 const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -31,4 +35,32 @@ async function waitReady(base) {
   throw new Error('the service did not become ready');
 }
 
-module.exports = { adminQuery, databaseUrl, waitReady };
+/**
+ * Starts the built service (`dist/main.js`) on `port` against database `db`, migrating it, with
+ * an admin key, no effective rate limit and quiet logs; `env` adds or overrides settings.
+ */
+function startService({ port, db, adminKey, prefix, env = {} }) {
+  return spawn(process.execPath, ['dist/main.js'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: databaseUrl(db),
+      DATABASE_MIGRATE: 'true',
+      ADMIN_API_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_LIMIT: '10000000',
+      REDIS_KEY_PREFIX: prefix,
+      ...env,
+    },
+  });
+}
+
+async function stopService(server) {
+  if (server.exitCode !== null) return;
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+}
+
+module.exports = { ROOT, adminQuery, databaseUrl, startService, stopService, waitReady };

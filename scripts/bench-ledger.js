@@ -8,15 +8,14 @@
  *   npm run bench:ledger        BENCH_SECONDS=15 BENCH_CONNECTIONS=64 BENCH_POOL_SIZE=24 by default;
  *                               BENCH_ONLY=batch (or hot, or transfers) runs one scenario
  */
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
-const { adminQuery, databaseUrl, waitReady } = require('./bench-common');
+const { ROOT, adminQuery, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
 const { ensurePostgres, ensureRedis } = require('./services');
 
-const ROOT = path.resolve(__dirname, '..');
 const PORT = Number(process.env.BENCH_PORT || 3300);
 const BASE = `http://127.0.0.1:${PORT}`;
 const SECONDS = Number(process.env.BENCH_SECONDS || 15);
@@ -70,20 +69,12 @@ async function main() {
   await adminQuery(`CREATE DATABASE ${DB}`);
 
   const adminKey = `au_${randomBytes(32).toString('base64url')}`;
-  const server = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      DATABASE_URL: databaseUrl(DB),
-      DATABASE_MIGRATE: 'true',
-      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE || '24',
-      ADMIN_API_KEY: adminKey,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_LIMIT: '10000000',
-      REDIS_KEY_PREFIX: `bench:${Date.now()}:`,
-    },
+  const server = startService({
+    port: PORT,
+    db: DB,
+    adminKey,
+    prefix: `bench:${Date.now()}:`,
+    env: { DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE || '24' },
   });
   try {
     await waitReady(BASE);
@@ -165,8 +156,7 @@ async function main() {
       `invariants: ${inv[0].unbalanced} unbalanced transactions, ${inv[0].drifted} drifted accounts, ${inv[0].transactions} transactions written`,
     );
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await stopService(server);
   }
 }
 

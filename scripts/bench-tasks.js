@@ -11,15 +11,14 @@
  *                           set on the service as TASKS_DIAGNOSTICS_CONCURRENCY);
  *                           BENCH_IMPORT_LINES=100000 (the bulk import measured after each run)
  */
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Queue } = require('bullmq');
-const { adminQuery, databaseUrl, waitReady } = require('./bench-common');
+const { ROOT, adminQuery, startService, stopService, waitReady } = require('./bench-common');
 const { ensurePostgres, ensureRedis, DEFAULT_REDIS_URL } = require('./services');
 
-const ROOT = path.resolve(__dirname, '..');
 if (!fs.existsSync(path.join(ROOT, 'dist/main.js'))) {
   spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
@@ -61,29 +60,14 @@ async function api(key, method, url, body, contentType = 'application/json') {
   return { status: res.status, body: await res.json() };
 }
 
-function startService(adminKey, prefix, concurrency) {
-  return spawn(process.execPath, ['dist/main.js'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      DATABASE_URL: databaseUrl(DB),
-      DATABASE_MIGRATE: 'true',
-      ADMIN_API_KEY: adminKey,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_LIMIT: '10000000',
-      REDIS_KEY_PREFIX: prefix,
-      TASKS_DIAGNOSTICS_CONCURRENCY: String(concurrency),
-      TASKS_DIAGNOSTICS_MAX_WAITING: '10000000',
-    },
+function startTasksService(adminKey, prefix, concurrency) {
+  return startService({
+    port: PORT,
+    db: DB,
+    adminKey,
+    prefix,
+    env: { TASKS_DIAGNOSTICS_CONCURRENCY: String(concurrency), TASKS_DIAGNOSTICS_MAX_WAITING: '10000000' },
   });
-}
-
-async function stopService(server) {
-  if (server.exitCode !== null) return;
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
 }
 
 /** A noop diagnostic task with the job options TasksProducer.add sets at normal priority. */
@@ -122,7 +106,7 @@ async function completion(queue, total) {
 async function run(concurrency) {
   const adminKey = `au_${randomBytes(32).toString('base64url')}`;
   const prefix = `bench-tasks:${Date.now()}:`;
-  const server = startService(adminKey, prefix, concurrency);
+  const server = startTasksService(adminKey, prefix, concurrency);
   const queue = new Queue('diagnostics', { connection: redisConnection(), prefix: `${prefix}bull` });
   try {
     await waitReady(BASE);

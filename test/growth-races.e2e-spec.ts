@@ -106,16 +106,23 @@ describe('growth engine races (e2e)', () => {
     const rootComBefore = cents((await t.http.get(`/v1/accounts/${p.com}`).set(bearer(manager.key))).body.total);
 
     const calls = [
-      ...Array.from({ length: 30 }, () =>
-        t.http.post(`/v1/accounts/${unitCom}/premiums`).set(bearer(manager.key)).send({ amount: '10.00' }),
-      ),
-      ...Array.from({ length: 6 }, (_, i) =>
-        (i % 2 ? second : t).http.post(`/v1/units/${unitId}/merge`).set(bearer(manager.key)),
-      ),
+      ...Array.from({ length: 30 }, () => ({
+        kind: 'premium',
+        call: t.http.post(`/v1/accounts/${unitCom}/premiums`).set(bearer(manager.key)).send({ amount: '10.00' }),
+      })),
+      ...Array.from({ length: 6 }, (_, i) => ({
+        kind: 'merge',
+        call: (i % 2 ? second : t).http.post(`/v1/units/${unitId}/merge`).set(bearer(manager.key)),
+      })),
     ].sort(() => Math.random() - 0.5);
-    const results = await Promise.all(calls.map((c) => c.then((r) => r)));
-    const merges = results.filter((r) => r.req.path.endsWith('/merge'));
-    const premiums = results.filter((r) => r.req.path.endsWith('/premiums'));
+    const results = await Promise.all(
+      calls.map(async ({ kind, call }) => {
+        const { status, body } = await call;
+        return { kind, status, body };
+      }),
+    );
+    const merges = results.filter((r) => r.kind === 'merge');
+    const premiums = results.filter((r) => r.kind === 'premium');
     expect(merges.filter((r) => r.status === 201)).toHaveLength(1);
     for (const r of merges.filter((m) => m.status !== 201)) {
       expect(r.body).toMatchObject({ code: 'MERGE_NOT_ELIGIBLE', reason: 'ALREADY_MERGED' });

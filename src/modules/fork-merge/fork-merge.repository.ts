@@ -118,12 +118,13 @@ export class ForkMergeRepository {
     return rows[0].transaction_ids;
   }
 
-  async lockForkCandidate(m: EntityManager, accountId: string): Promise<ForkRow | undefined> {
-    const rows: ForkRow[] = await m.query(
+  /** A GEN account with its portfolio's fork threshold; locked when read inside `m`. */
+  async forkCandidate(accountId: string, m?: EntityManager): Promise<ForkRow | undefined> {
+    const rows: ForkRow[] = await (m ?? this.db).query(
       `SELECT a.id, a.portfolio_id, a.type, a.status, a.unit_id, a.baseline::text, a.cash::text,
               a.contracts::text, a.leaps::text, a.buffer_bp, a.config, p.fork_threshold::text
          FROM accounts a JOIN portfolios p ON p.id = a.portfolio_id
-        WHERE a.id = $1 FOR UPDATE OF a`,
+        WHERE a.id = $1${m ? ' FOR UPDATE OF a' : ''}`,
       [accountId],
     );
     return rows[0];

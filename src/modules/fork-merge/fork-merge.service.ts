@@ -16,7 +16,7 @@ import { LedgerRepository } from '../transactions/ledger.repository';
 import { decideFork, planFork, type ForkDecision } from './domain/fork';
 import { decideMerge, planMerge, shouldPropose, type MergeCandidate, type MergeDecision } from './domain/merge';
 import { proposalDecided, proposalNotFound, unitNotFound } from './fork-merge.errors';
-import { ForkMergeRepository, type UnitRow } from './fork-merge.repository';
+import { ForkMergeRepository, type ForkRow, type UnitRow } from './fork-merge.repository';
 import { unitAccounts } from './views';
 
 /** Who asked, and the Idempotency-Key they sent, if any. */
@@ -52,26 +52,19 @@ export class ForkMergeService {
   /** Forks the GEN account if it is eligible; otherwise says why not. */
   async fork(portfolioId: string, accountId: string, trigger: GrowthTrigger, who: Requester): Promise<ForkOutcome> {
     const hash = requestHash('growth.fork', { accountId });
+    if (!who.idempotencyKey) {
+      // Most checks find nothing to do: a plain read says so without a transaction or a lock.
+      // Only an account that looks eligible is decided again under lock.
+      const decision = forkDecision(await this.repository.forkCandidate(accountId));
+      if (!decision.eligible) return { refused: decision };
+    }
     const { outcome, plan } = await this.repository.transaction(async (m) => {
       await this.repository.lockPortfolio(m, portfolioId);
       const replayed = await this.replay(m, who, hash, 'fork_transaction_id');
       if (replayed) return { outcome: { unitId: replayed.id } };
 
-      const row = await this.repository.lockForkCandidate(m, accountId);
-      if (!row) throw new Error(`account ${accountId} vanished`);
-      const decision = decideFork(
-        {
-          id: row.id,
-          portfolioId: row.portfolio_id,
-          type: row.type,
-          status: row.status,
-          baseline: BigInt(row.baseline),
-          cash: BigInt(row.cash),
-          contracts: BigInt(row.contracts),
-          leaps: BigInt(row.leaps),
-        },
-        BigInt(row.fork_threshold),
-      );
+      const row = (await this.repository.forkCandidate(accountId, m))!;
+      const decision = forkDecision(row);
       if (!decision.eligible) return { outcome: { refused: decision } };
 
       const now = this.clock.now();
@@ -182,6 +175,8 @@ export class ForkMergeService {
   async checkMerge(unitId: string, trigger: 'automatic' | 'scan'): Promise<MergeOutcome> {
     const unit = await this.repository.findUnit(unitId);
     if (!unit) throw unitNotFound(unitId);
+    const decision = decideMerge(toCandidate(unit), BigInt(unit.merge_threshold));
+    if (!decision.eligible) return { refused: decision }; // decided again under lock when it looks eligible
     if (unit.merge_mode === 'auto') return this.merge(unitId, trigger, { actorId: null });
 
     return this.repository.transaction(async (m): Promise<MergeOutcome> => {
@@ -278,6 +273,23 @@ export class ForkMergeService {
   private announce(plan: PlannedTransaction | undefined): void {
     if (plan) this.events.emit(LedgerPostedEvent.topic, LedgerPostedEvent.of([plan]));
   }
+}
+
+function forkDecision(row: ForkRow | undefined): ForkDecision {
+  if (!row) throw new Error('the account vanished');
+  return decideFork(
+    {
+      id: row.id,
+      portfolioId: row.portfolio_id,
+      type: row.type,
+      status: row.status,
+      baseline: BigInt(row.baseline),
+      cash: BigInt(row.cash),
+      contracts: BigInt(row.contracts),
+      leaps: BigInt(row.leaps),
+    },
+    BigInt(row.fork_threshold),
+  );
 }
 
 function toCandidate(unit: UnitRow): MergeCandidate {

@@ -42,7 +42,9 @@ export class GrowthChecksService implements OnApplicationBootstrap, OnModuleDest
 
   @OnEvent(LedgerPostedEvent.topic)
   async onPosted(event: LedgerPostedEvent): Promise<void> {
-    if (event.raisedAccountIds.length === 0) return;
+    // A fork funds a GEN at its baseline and a unit below the merge threshold, and a merge only
+    // raises the root COM: neither can make anything eligible.
+    if (event.raisedAccountIds.length === 0 || event.kinds.every((k) => k === 'FORK' || k === 'MERGE')) return;
     try {
       const facts = await this.directory.lookup(event.raisedAccountIds);
       for (const fact of facts.values()) {
