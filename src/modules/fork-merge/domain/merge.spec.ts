@@ -1,5 +1,5 @@
 import { assertBalanced } from '../../transactions/domain/postings';
-import { decideMerge, planMerge, shouldPropose, unitValue, type MergeCandidate, type UnitAccount } from './merge';
+import { decideMerge, planMerge, shouldPropose, unitValue, type UnitAccount } from './merge';
 
 const account = (id: string, over: Partial<UnitAccount> = {}): UnitAccount => ({
   id,
@@ -10,8 +10,13 @@ const account = (id: string, over: Partial<UnitAccount> = {}): UnitAccount => ({
   leaps: 0n,
   ...over,
 });
-const unit = (gen: Partial<UnitAccount>, com: Partial<UnitAccount>, status: 'ACTIVE' | 'MERGED' = 'ACTIVE') =>
-  ({ id: 'u', portfolioId: 'p', status, gen: account('g', gen), com: account('c', com) }) as MergeCandidate;
+const unit = (gen: Partial<UnitAccount>, com: Partial<UnitAccount>, status: 'ACTIVE' | 'MERGED' = 'ACTIVE') => ({
+  id: 'u',
+  portfolioId: 'p',
+  status,
+  gen: account('g', gen),
+  com: account('c', com),
+});
 const THRESHOLD = 50_000_000n; // 500,000.00
 
 describe(decideMerge.name, () => {
