@@ -57,7 +57,10 @@ export class ReinvestmentRepository {
     const rows: IncomeWindow[] = await m.query(
       `WITH mine AS (
          SELECT p.tx_seq, p.ledger, p.amount, t.kind, t.reverses_id
-           FROM postings p JOIN transactions t ON t.seq = p.tx_seq
+           FROM postings p
+           -- OFFSET 0 keeps this a lookup by seq per posting: joined, the planner would hash the
+           -- whole transactions table for an account's few postings.
+           CROSS JOIN LATERAL (SELECT kind, reverses_id FROM transactions WHERE seq = p.tx_seq OFFSET 0) t
           WHERE p.account_id = $1
        ), since AS (
          SELECT coalesce(max(tx_seq), 0) AS seq FROM mine WHERE kind = 'REINVESTMENT'
