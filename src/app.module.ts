@@ -23,6 +23,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard';
 import { ForkMergeModule } from './modules/fork-merge/fork-merge.module';
 import { HealthModule } from './modules/health/health.module';
+import { ReinvestmentModule } from './modules/reinvestment/reinvestment.module';
 import { TransactionsModule } from './modules/transactions/transactions.module';
 
 @Module({
@@ -48,6 +49,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     ForkMergeModule,
     HealthModule,
     AsyncTasksModule,
+    ReinvestmentModule,
   ],
   providers: [
     // Order matters: authenticate first, then count the request against the caller's key.

@@ -270,6 +270,8 @@ describe('portfolios (e2e)', () => {
             leapsPct: 25,
             bufferPct: 5,
             maxDrawdownPct: 20,
+            reinvestRatePct: 100,
+            minReinvestment: '100.00',
           },
         ],
         [
@@ -283,6 +285,8 @@ describe('portfolios (e2e)', () => {
             leapsPct: 25,
             bufferPct: 5,
             maxDrawdownPct: 15,
+            reinvestRatePct: 100,
+            minReinvestment: '100.00',
           },
         ],
         [
@@ -296,6 +300,8 @@ describe('portfolios (e2e)', () => {
             leapsPct: 25,
             bufferPct: 5,
             maxDrawdownPct: 10,
+            reinvestRatePct: 100,
+            minReinvestment: '100.00',
           },
         ],
       ]);

@@ -1,4 +1,4 @@
-import { applyConfigPatch, DEFAULT_CONFIG } from './account-config';
+import { applyConfigPatch, DEFAULT_CONFIG, parseMoneyAtLeastZero } from './account-config';
 import { assertStatusChange } from './status';
 
 describe('applyConfigPatch', () => {
@@ -16,6 +16,10 @@ describe('applyConfigPatch', () => {
     expect(DEFAULT_CONFIG.GEN.entryDays).toEqual(['THURSDAY']);
   });
 
+  it.each(['GEN', 'REV', 'COM'] as const)('gives %s the reinvestment defaults of §6 (100 %%, 100.00)', (type) => {
+    expect(DEFAULT_CONFIG[type]).toMatchObject({ reinvestRatePct: 100, minReinvestment: '100.00' });
+  });
+
   it.each([
     ['a new target', { weeklyTargetPct: 2 }, { ...gen, weeklyTargetPct: 2 }],
     ['contracts moves LEAPS with it', { contractsPct: 60 }, { ...gen, contractsPct: 60, leapsPct: 40 }],
@@ -27,6 +31,12 @@ describe('applyConfigPatch', () => {
       { entryDays: ['MONDAY', 'MONDAY', 'FRIDAY'] as const },
       { ...gen, entryDays: ['MONDAY', 'FRIDAY'] },
     ],
+    ['a reinvestment rate', { reinvestRatePct: 62.5 }, { ...gen, reinvestRatePct: 62.5 }],
+    ['no reinvestment at all', { reinvestRatePct: 0 }, { ...gen, reinvestRatePct: 0 }],
+    ['a minimum, stored with two decimals', { minReinvestment: '250' }, { ...gen, minReinvestment: '250.00' }],
+    ['a minimum with one decimal', { minReinvestment: '0.5' }, { ...gen, minReinvestment: '0.50' }],
+    ['no minimum', { minReinvestment: '0.00' }, { ...gen, minReinvestment: '0.00' }],
+    ['the largest minimum', { minReinvestment: '1000000000000' }, { ...gen, minReinvestment: '1000000000000.00' }],
   ])('applies %s', (_name, patch, expected) => {
     expect(applyConfigPatch(gen, patch as never)).toEqual(expected);
   });
@@ -35,11 +45,41 @@ describe('applyConfigPatch', () => {
     ['delta min not below max', { deltaRange: { min: 50, max: 50 } }, 'deltaRange'],
     ['contracts and LEAPS not summing to 100', { contractsPct: 60, leapsPct: 30 }, 'contractsPct'],
     ['no entry day', { entryDays: [] }, 'entryDays'],
+    ['a negative minimum', { minReinvestment: '-1.00' }, 'minReinvestment'],
+    ['a minimum with three decimals', { minReinvestment: '1.005' }, 'minReinvestment'],
+    ['a minimum above the largest amount', { minReinvestment: '1000000000000.01' }, 'minReinvestment'],
   ])('refuses %s', (_name, patch, field) => {
     expect(() => applyConfigPatch(gen, patch as never)).toThrow(
       expect.objectContaining({ extra: { errors: [expect.objectContaining({ field })] } }),
     );
   });
+
+  it('fills the reinvestment settings of a configuration stored before they existed', () => {
+    const { reinvestRatePct: _rate, minReinvestment: _min, ...old } = DEFAULT_CONFIG.REV;
+    expect(applyConfigPatch(old as never, { weeklyTargetPct: 2 })).toEqual({
+      ...DEFAULT_CONFIG.REV,
+      weeklyTargetPct: 2,
+    });
+  });
+});
+
+describe('parseMoneyAtLeastZero', () => {
+  it.each([
+    ['0', 0n],
+    ['0.00', 0n],
+    ['0.01', 1n],
+    ['100.00', 10_000n],
+    ['1000000000000.00', 100_000_000_000_000n],
+  ])('reads %p as %p cents', (text, cents) => {
+    expect(parseMoneyAtLeastZero(text)).toBe(cents);
+  });
+
+  it.each([[100], ['-0.01'], ['1.234'], ['01.00'], [' 1.00'], ['1e3'], ['1000000000000.01'], [null], ['']])(
+    'refuses %p',
+    (value) => {
+      expect(parseMoneyAtLeastZero(value)).toBeUndefined();
+    },
+  );
 });
 
 describe('assertStatusChange', () => {

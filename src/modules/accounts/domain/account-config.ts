@@ -1,4 +1,5 @@
 import { AppError, FieldError } from '@app/errors';
+import { formatCents, MAX_AMOUNT_CENTS, type Cents } from '@app/money';
 import type { AccountType, Weekday } from './account-types';
 
 /** Per-account trading configuration (domain.md §7). The buffer lives beside it, in basis points. */
@@ -10,7 +11,17 @@ export interface AccountConfig {
   contractsPct: number;
   leapsPct: number;
   maxDrawdownPct: number;
+  /** Share of the net trading income since the last reinvestment that is reinvested (domain.md §6). */
+  reinvestRatePct: number;
+  /** A reinvestment below this amount does not happen; "0.00" means no minimum (decimal string). */
+  minReinvestment: string;
 }
+
+/**
+ * The reinvestment settings of domain.md §6. Every type carries them, GEN included (a GEN account
+ * never reinvests): one shape for every account keeps views, patches and the migration uniform.
+ */
+const REINVESTMENT_DEFAULTS = { reinvestRatePct: 100, minReinvestment: '100.00' } as const;
 
 /** Defaults per type, from domain.md §1 (target, delta range, entry days). */
 export const DEFAULT_CONFIG: Record<AccountType, AccountConfig> = {
@@ -22,6 +33,7 @@ export const DEFAULT_CONFIG: Record<AccountType, AccountConfig> = {
     contractsPct: 75,
     leapsPct: 25,
     maxDrawdownPct: 20,
+    ...REINVESTMENT_DEFAULTS,
   },
   REV: {
     weeklyTargetPct: 1.0,
@@ -31,6 +43,7 @@ export const DEFAULT_CONFIG: Record<AccountType, AccountConfig> = {
     contractsPct: 75,
     leapsPct: 25,
     maxDrawdownPct: 15,
+    ...REINVESTMENT_DEFAULTS,
   },
   COM: {
     weeklyTargetPct: 0.5,
@@ -40,6 +53,7 @@ export const DEFAULT_CONFIG: Record<AccountType, AccountConfig> = {
     contractsPct: 75,
     leapsPct: 25,
     maxDrawdownPct: 10,
+    ...REINVESTMENT_DEFAULTS,
   },
 };
 
@@ -49,15 +63,22 @@ export type AccountConfigPatch = Partial<Omit<AccountConfig, 'deltaRange'>> & {
 
 /**
  * Applies a patch and checks the rules that span fields (single-field ranges are checked by the
- * request DTO): delta min < max, contracts + LEAPS = 100. Returns the new configuration.
+ * request DTO): delta min < max, contracts + LEAPS = 100; minReinvestment is stored with two
+ * decimals ("250" → "250.00"). Returns the new configuration.
  */
 export function applyConfigPatch(current: AccountConfig, patch: AccountConfigPatch): AccountConfig {
   const next: AccountConfig = {
+    // Rows written before the reinvestment settings existed take their defaults.
+    ...REINVESTMENT_DEFAULTS,
     ...current,
     ...stripUndefined(patch),
     deltaRange: patch.deltaRange ? { ...patch.deltaRange } : current.deltaRange,
     entryDays: patch.entryDays ? [...new Set(patch.entryDays)] : current.entryDays,
   };
+  if (patch.minReinvestment !== undefined) {
+    const cents = parseMoneyAtLeastZero(patch.minReinvestment);
+    if (cents !== undefined) next.minReinvestment = formatCents(cents);
+  }
   if (patch.contractsPct !== undefined && patch.leapsPct === undefined) next.leapsPct = 100 - patch.contractsPct;
   if (patch.leapsPct !== undefined && patch.contractsPct === undefined) next.contractsPct = 100 - patch.leapsPct;
 
@@ -68,6 +89,9 @@ export function applyConfigPatch(current: AccountConfig, patch: AccountConfigPat
   if (next.contractsPct + next.leapsPct !== 100) {
     errors.push({ field: 'contractsPct', message: 'contractsPct + leapsPct must equal 100' });
   }
+  if (parseMoneyAtLeastZero(next.minReinvestment) === undefined) {
+    errors.push({ field: 'minReinvestment', message: MIN_REINVESTMENT_RULE });
+  }
   if (next.entryDays.length === 0) errors.push({ field: 'entryDays', message: 'at least one entry day is required' });
   if (errors.length) {
     throw new AppError('validation', 'VALIDATION_FAILED', errors.map((e) => e.message).join('; '), { errors });
@@ -77,4 +101,17 @@ export function applyConfigPatch(current: AccountConfig, patch: AccountConfigPat
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const MONEY_AT_LEAST_ZERO = /^(0|[1-9]\d{0,12})(?:\.(\d{1,2}))?$/;
+export const MIN_REINVESTMENT_RULE =
+  'must be a decimal string of at least 0.00 with at most two decimals, not above 1000000000000.00';
+
+/** "0.00" … "1000000000000.00" (at most two decimals) in cents; undefined for anything else. */
+export function parseMoneyAtLeastZero(value: unknown): Cents | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = MONEY_AT_LEAST_ZERO.exec(value);
+  if (!match) return undefined;
+  const cents = BigInt(match[1]) * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
+  return cents <= MAX_AMOUNT_CENTS ? cents : undefined;
 }

@@ -18,6 +18,10 @@ export class AccountConfigView {
   @ApiProperty({ example: 25 }) leapsPct: number;
   @ApiProperty({ example: 5, description: 'share of total value kept in cash, percent' }) bufferPct: number;
   @ApiProperty({ example: 20 }) maxDrawdownPct: number;
+  @ApiProperty({ example: 100, description: 'percent of the net trading income reinvested each quarter' })
+  reinvestRatePct: number;
+  @ApiProperty({ ...MONEY, example: '100.00', description: 'smallest reinvestment; "0.00" means no minimum' })
+  minReinvestment: string;
 }
 
 export class AccountView {

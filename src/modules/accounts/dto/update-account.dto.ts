@@ -1,10 +1,35 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsNumber, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsIn,
+  IsInt,
+  IsNumber,
+  Max,
+  Min,
+  registerDecorator,
+  ValidateNested,
+} from 'class-validator';
+import { MIN_REINVESTMENT_RULE, parseMoneyAtLeastZero } from '../domain/account-config';
 import { WEEKDAYS, type Weekday } from '../domain/account-types';
 import { Optional } from '../../../common/validators';
 
 const TWO_DECIMALS = { maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false };
+
+/** A money amount that may be zero: "0.00" … "1000000000000.00", at most two decimals. */
+function IsMoneyAtLeastZero() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isMoneyAtLeastZero',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) => parseMoneyAtLeastZero(value) !== undefined,
+        defaultMessage: (args) => `${args?.property} ${MIN_REINVESTMENT_RULE}`,
+      },
+    });
+}
 
 export class DeltaRangeDto {
   @ApiPropertyOptional({ minimum: 10, maximum: 60 }) @IsInt() @Min(10) @Max(60) min: number;
@@ -72,4 +97,24 @@ export class UpdateAccountDto {
   @Min(0)
   @Max(100)
   maxDrawdownPct?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 100,
+    description: 'percent of the net trading income since the last reinvestment that is reinvested',
+  })
+  @Optional()
+  @IsNumber(TWO_DECIMALS)
+  @Min(0)
+  @Max(100)
+  reinvestRatePct?: number;
+
+  @ApiPropertyOptional({
+    type: String,
+    example: '100.00',
+    description: 'smallest reinvestment that happens, USD; "0.00" means no minimum',
+  })
+  @Optional()
+  @IsMoneyAtLeastZero()
+  minReinvestment?: string;
 }
