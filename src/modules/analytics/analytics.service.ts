@@ -9,7 +9,7 @@ import { PortfolioAccessService } from '../accounts/portfolio-access.service';
 import type { Principal } from '../auth/principal';
 import { invalidPeriod } from './analytics.errors';
 import { AnalyticsRepository, type UnitRow, type WeeklyPostingsRow } from './analytics.repository';
-import { INCOME_KINDS } from './domain/classification';
+import { FLOW_KINDS, INCOME_KINDS } from './domain/classification';
 import { forkOutlook, mergeProgress } from './domain/growth';
 import { INCOME_PERIODS, periodLabel } from './domain/periods';
 import { percent, ratio, returnStatistics } from './domain/statistics';
@@ -23,6 +23,8 @@ import type {
 } from './dto/analytics.view';
 
 const cents = (value: string | null) => BigInt(value ?? '0');
+/** The kinds whose timing matters (flows are time-weighted); a reversal may reverse a flow. */
+const TIMED_KINDS = [...FLOW_KINDS, 'REVERSAL'];
 
 /** Account and portfolio analytics (domain.md §8): SQL aggregates in, pure formulas on top. */
 @Injectable()
@@ -52,7 +54,7 @@ export class AnalyticsService {
     const start = new Date(Math.max((requested.from ?? facts.createdAt).getTime(), facts.createdAt.getTime()));
     const [state, rows] = await Promise.all([
       this.repository.accountState(accountId),
-      this.repository.weeklyPostings(accountId, start, end),
+      this.repository.weeklyPostings(accountId, start, end, TIMED_KINDS),
     ]);
     if (!state) throw accountNotFound(accountId);
 

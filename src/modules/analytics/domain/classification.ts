@@ -28,6 +28,11 @@ const CLASS_OF: Record<Exclude<TransactionKind, 'REVERSAL'>, KindClass> = {
  * The kind a transaction counts as: a REVERSAL counts as the kind it reverses (its postings are
  * already the negation of the original's, so summing them negates that kind's contribution).
  */
+/** The kinds whose postings are external flows (a REVERSAL of one is a flow too). */
+export const FLOW_KINDS = (Object.keys(CLASS_OF) as Exclude<TransactionKind, 'REVERSAL'>[]).filter(
+  (kind) => CLASS_OF[kind] === 'flow',
+);
+
 export function effectiveKind(kind: TransactionKind, reversedKind: TransactionKind | null): TransactionKind {
   if (kind !== 'REVERSAL') return kind;
   if (!reversedKind || reversedKind === 'REVERSAL') {

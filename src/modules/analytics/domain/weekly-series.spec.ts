@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import type { Pocket, TransactionKind } from '../../transactions/domain/ledger.types';
-import { classOf } from './classification';
+import { classOf, FLOW_KINDS } from './classification';
 import { buildWeeks, mondayOf, totalIncome, weeklyReturn, type WeeklyPostings } from './weekly-series';
 
 const cents = (units: string) => BigInt(new Decimal(units).times(100).toFixed(0));
@@ -159,5 +159,11 @@ describe(buildWeeks.name, () => {
 
   it('has no week in an empty period', () => {
     expect(buildWeeks(NONE, [], end, end)).toEqual([]);
+  });
+});
+
+describe('FLOW_KINDS', () => {
+  it('are the external flows of domain.md §8', () => {
+    expect(FLOW_KINDS).toEqual(['DEPOSIT', 'WITHDRAWAL', 'TRANSFER', 'FORK', 'MERGE']);
   });
 });
