@@ -16,6 +16,7 @@ import { buildDataSourceOptions } from './database/data-source';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { RedisService } from './infrastructure/redis.service';
 import { AccountsModule } from './modules/accounts/accounts.module';
+import { AnalyticsModule } from './modules/analytics/analytics.module';
 import { AsyncTasksModule } from './modules/async-tasks/async-tasks.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthGuard } from './modules/auth/auth.guard';
@@ -50,6 +51,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     HealthModule,
     AsyncTasksModule,
     ReinvestmentModule,
+    AnalyticsModule,
   ],
   providers: [
     // Order matters: authenticate first, then count the request against the caller's key.
