@@ -22,6 +22,7 @@ import { AuthGuard } from './modules/auth/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard';
 import { HealthModule } from './modules/health/health.module';
+import { ProjectionsModule } from './modules/projections/projections.module';
 import { TransactionsModule } from './modules/transactions/transactions.module';
 
 @Module({
@@ -46,6 +47,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     TransactionsModule,
     HealthModule,
     AsyncTasksModule,
+    ProjectionsModule,
   ],
   providers: [
     // Order matters: authenticate first, then count the request against the caller's key.
