@@ -185,6 +185,23 @@ export class ProjectionRun {
     return this.cohorts.length;
   }
 
+  /** The exact current state, in atoms (for inspection and tests). */
+  state() {
+    return {
+      week: this.week,
+      gen: this.gen,
+      rev: this.rev,
+      com: this.com,
+      cohorts: this.cohorts.map((c) => ({
+        first: c.first,
+        count: c.count,
+        gen: c.gen,
+        baseline: c.baseline,
+        com: c.com,
+      })),
+    };
+  }
+
   /** Simulates up to `weeks` more weeks; returns how many it did. */
   advance(weeks: number): number {
     const end = Math.min(this.totalWeeks, this.week + weeks);
