@@ -160,6 +160,7 @@ export class ProjectionsService {
         await hooks.progress((100 * r.weeksDone) / r.totalWeeks);
       },
     });
+    await hooks.progress(100);
     return toOutput(run.result());
   }
 }
