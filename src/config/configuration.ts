@@ -84,6 +84,14 @@ export const growthConfig = registerAs('growth', () => {
   };
 });
 
+/** Projections (domain.md §9): how long one may run inside a request before it becomes a task. */
+export const projectionsConfig = registerAs('projections', () => ({
+  /** Wall-clock budget of an in-request projection; past it the request answers 202 with a task (0: always a task). */
+  syncBudgetMs: readInt(process.env, 'PROJECTION_SYNC_BUDGET_MS', 1_000, 0, 60_000),
+  /** The simulation yields to the event loop after running this long. */
+  sliceMs: readInt(process.env, 'PROJECTION_SLICE_MS', 20, 1, 1_000),
+}));
+
 export interface QueueSettings {
   /** Jobs one worker process runs at once. */
   concurrency: number;
@@ -101,9 +109,18 @@ export type RedisConfig = ReturnType<typeof redisConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type TasksConfig = ReturnType<typeof tasksConfig>;
 export type GrowthConfig = ReturnType<typeof growthConfig>;
+export type ProjectionsConfig = ReturnType<typeof projectionsConfig>;
 
 /** Evaluated once at boot so that a bad variable stops start-up before anything connects. */
-export const allConfigs = [appConfig, databaseConfig, redisConfig, rateLimitConfig, tasksConfig, growthConfig];
+export const allConfigs = [
+  appConfig,
+  databaseConfig,
+  redisConfig,
+  rateLimitConfig,
+  tasksConfig,
+  growthConfig,
+  projectionsConfig,
+];
 
 export function validateConfiguration(): void {
   for (const load of allConfigs) load();

@@ -22,6 +22,6 @@ import { WorkersService } from './workers.service';
     TaskProcessors,
     WorkersService,
   ],
-  exports: [TasksProducer, OutboundHttp, TaskProcessors],
+  exports: [TasksProducer, OutboundHttp, TaskProcessors, TasksService],
 })
 export class AsyncTasksModule {}

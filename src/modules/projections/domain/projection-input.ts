@@ -1,0 +1,80 @@
+import { splitByWeights } from '@app/money';
+import type { AccountKind, ProjectionParams, StartState } from './projection';
+
+/** domain.md §7 (moderate template) and §1 (weekly targets), §4–§5 (thresholds), in request units. */
+export const PROJECTION_DEFAULTS = {
+  allocation: { gen: 40, rev: 30, com: 30 },
+  bufferPct: 5,
+  weeklyRates: { gen: 1.5, rev: 1.0, com: 0.5 },
+  forkThreshold: 5_000_000n,
+  mergeThreshold: 50_000_000n,
+} as const;
+
+export const MAX_YEARS = 50;
+export const MAX_WEEKLY_RATE_PCT = 5;
+
+/** A weekly rate in percent with at most 4 decimals, as parts per million (1.5 → 15000), exactly. */
+export function percentToPpm(pct: number): number | undefined {
+  if (!Number.isFinite(pct) || pct < 0) return undefined;
+  const ppm = Math.round(pct * 10_000);
+  return Math.abs(ppm - pct * 10_000) < 1e-6 ? ppm : undefined;
+}
+
+/** A new capital split by the allocation, as a portfolio opening splits it (remainder cent to GEN). */
+export function startFromCapital(capital: bigint, allocation: Record<AccountKind, number>): StartState {
+  const [gen, rev, com] = splitByWeights(capital, [allocation.gen, allocation.rev, allocation.com]);
+  return { gen, genBaseline: gen, rev, com, units: [] };
+}
+
+/** The job payload carries params and start as JSON: bigints as decimal strings. */
+export interface SerializedProjection {
+  params: {
+    years: number;
+    bufferBp: number;
+    weeklyRatesPpm: Record<AccountKind, number>;
+    forkThreshold: string;
+    mergeThreshold: string;
+  };
+  start: { gen: string; genBaseline: string; rev: string; com: string; units: [string, string, string][] };
+}
+
+export function serializeProjection(params: ProjectionParams, start: StartState): SerializedProjection {
+  return {
+    params: {
+      years: params.years,
+      bufferBp: params.bufferBp,
+      weeklyRatesPpm: { ...params.weeklyRatesPpm },
+      forkThreshold: params.forkThreshold.toString(),
+      mergeThreshold: params.mergeThreshold.toString(),
+    },
+    start: {
+      gen: start.gen.toString(),
+      genBaseline: start.genBaseline.toString(),
+      rev: start.rev.toString(),
+      com: start.com.toString(),
+      units: start.units.map((u) => [u.gen.toString(), u.baseline.toString(), u.com.toString()]),
+    },
+  };
+}
+
+export function deserializeProjection(input: SerializedProjection): { params: ProjectionParams; start: StartState } {
+  const { params, start } = input;
+  return {
+    params: {
+      ...params,
+      forkThreshold: BigInt(params.forkThreshold),
+      mergeThreshold: BigInt(params.mergeThreshold),
+    },
+    start: {
+      gen: BigInt(start.gen),
+      genBaseline: BigInt(start.genBaseline),
+      rev: BigInt(start.rev),
+      com: BigInt(start.com),
+      units: start.units.map(([gen, baseline, com]) => ({
+        gen: BigInt(gen),
+        baseline: BigInt(baseline),
+        com: BigInt(com),
+      })),
+    },
+  };
+}
