@@ -399,7 +399,18 @@ describe('analytics (e2e)', () => {
         quarters: [expect.objectContaining({ income: '109975.00' })],
         years: [{ period: month.slice(0, 4), start: `${month.slice(0, 4)}-01-01T00:00:00.000Z`, income: '109975.00' }],
       });
-      expect(res.body.tree).toBeNull();
+      expect(res.body.tree.roots.map((r: any) => [r.account.type, r.units.map((u: any) => [u.id, u.status])])).toEqual([
+        [
+          'GEN',
+          [
+            [u1.id, 'ACTIVE'],
+            [u2.id, 'MERGED'],
+          ],
+        ],
+        ['REV', []],
+        ['COM', []],
+      ]);
+      expect(res.body.tree).toMatchObject({ units: 2, activeUnits: 1, totalValue: '359975.00' });
     });
 
     it('counts only the forks and merges inside the period, and its income', async () => {

@@ -184,7 +184,10 @@ describe('growth engine races (e2e)', () => {
 
   it('declares the weekly scan as one BullMQ job scheduler, however many instances start', async () => {
     const queue: Queue = t.app.get(QueueRegistry).get('growth');
-    const schedulers = await queue.getJobSchedulers();
+    const schedulers = await eventually(async () => {
+      const list = await queue.getJobSchedulers();
+      return list.length ? list : undefined;
+    }, 'the scheduler');
     expect(schedulers).toHaveLength(1);
     expect(schedulers[0]).toMatchObject({ key: 'growth-scan', pattern: '30 16 * * 4', tz: 'America/New_York' });
     expect(new Date(schedulers[0].next!).getUTCDay()).toBe(4); // Thursday

@@ -151,7 +151,8 @@ describe('reinvestment (e2e)', () => {
     });
 
     it('declares the quarterly job scheduler at start', async () => {
-      const scheduler = await t.app.get(QueueRegistry).get('reinvestments').getJobScheduler('reinvest-quarterly');
+      const queue = t.app.get(QueueRegistry).get('reinvestments');
+      const scheduler = await eventually(() => queue.getJobScheduler('reinvest-quarterly'), 'the scheduler');
       expect(scheduler).toMatchObject({ pattern: '30 17 L 3,6,9,12 *', tz: 'America/New_York' });
     });
 

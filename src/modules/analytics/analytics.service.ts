@@ -1,3 +1,4 @@
+import { UnitsService } from '../fork-merge/units.service';
 import { Injectable } from '@nestjs/common';
 import Decimal from 'decimal.js';
 import { formatCents } from '@app/money';
@@ -34,6 +35,7 @@ export class AnalyticsService {
     private readonly directory: AccountDirectory,
     private readonly access: PortfolioAccessService,
     private readonly clock: Clock,
+    private readonly growth: UnitsService,
   ) {}
 
   async forAccount(principal: Principal, accountId: string, query: AnalyticsQuery): Promise<AccountAnalyticsView> {
@@ -149,10 +151,11 @@ export class AnalyticsService {
     await this.access.assert(principal, portfolioId, 'read');
     const to = requested.to ?? this.clock.now();
     const from = requested.from ?? (await this.repository.portfolioCreatedAt(portfolioId)) ?? to;
-    const [accounts, units, income] = await Promise.all([
+    const [accounts, units, income, tree] = await Promise.all([
       this.repository.portfolioAccounts(portfolioId),
       this.repository.units(portfolioId),
       this.repository.portfolioIncome(portfolioId, from, to, INCOME_KINDS),
+      this.growth.tree(principal, portfolioId),
     ]);
 
     const valueOf = new Map(accounts.map((a) => [a.id, cents(a.cash) + cents(a.contracts) + cents(a.leaps)]));
@@ -220,8 +223,7 @@ export class AnalyticsService {
         mergedUnits: merged.length,
       },
       income: incomeByPeriod(income),
-      // FAMILY TREE: the fork-merge module's tree of root accounts and units goes here.
-      tree: null,
+      tree,
     };
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { FlowProducer } from 'bullmq';
 import { currentContext } from '../../common/request-context';
 import { uuid7 } from '../../common/uuid7';
@@ -38,6 +38,7 @@ export interface Schedule {
 /** The only caller of `queue.add` (and of flows): ids, attempts, backoff with jitter, priority and backpressure. */
 @Injectable()
 export class TasksProducer {
+  private readonly logger = new Logger(TasksProducer.name);
   private readonly flows: FlowProducer;
 
   constructor(private readonly registry: QueueRegistry) {
@@ -68,16 +69,21 @@ export class TasksProducer {
     );
   }
 
-  /** Declares (or updates) a recurring task; it runs once per occurrence however many instances declare it. */
-  async schedule<Q extends QueueName>(queue: Q, schedule: Schedule, name: string, payload: QueuePayloads[Q]) {
+  /**
+   * Declares (or updates) a recurring task; it runs once per occurrence however many instances
+   * declare it. Start-up does not wait for it: with Redis unreachable BullMQ waits for a
+   * connection, and readiness (not start-up) is where that shows.
+   */
+  schedule<Q extends QueueName>(queue: Q, schedule: Schedule, name: string, payload: QueuePayloads[Q]): void {
     const { jobId: _ignored, ...opts } = this.jobOptions(queue, {});
-    await this.registry
+    this.registry
       .get(queue)
       .upsertJobScheduler(
         schedule.id,
         { pattern: schedule.pattern, tz: schedule.tz },
         { name, data: this.data(payload, {}), opts },
-      );
+      )
+      .catch((error: Error) => this.logger.warn(`schedule ${schedule.id} not declared: ${error.message}`));
   }
 
   /**

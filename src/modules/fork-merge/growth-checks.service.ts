@@ -30,14 +30,11 @@ export class GrowthChecksService implements OnApplicationBootstrap, OnModuleDest
     @Inject(growthConfig.KEY) private readonly config: GrowthConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     if (!this.config.schedulesEnabled) return;
-    await this.producer.schedule(
-      'growth',
-      { id: 'growth-scan', pattern: this.config.scanCron, tz: this.config.tz },
-      'scan',
-      { job: 'scan' },
-    );
+    this.producer.schedule('growth', { id: 'growth-scan', pattern: this.config.scanCron, tz: this.config.tz }, 'scan', {
+      job: 'scan',
+    });
   }
 
   @OnEvent(LedgerPostedEvent.topic)

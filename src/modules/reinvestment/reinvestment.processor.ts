@@ -28,9 +28,9 @@ export class ReinvestmentProcessor implements OnModuleInit, OnApplicationBootstr
     this.processors.register(this);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     if (!this.growth.schedulesEnabled) return;
-    await this.producer.schedule(
+    this.producer.schedule(
       'reinvestments',
       { id: REINVEST_SCHEDULE_ID, pattern: this.growth.reinvestCron, tz: this.growth.tz },
       'reinvest-quarter',

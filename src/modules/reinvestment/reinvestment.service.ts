@@ -266,8 +266,7 @@ export class ReinvestmentService {
         await this.ledger.post(
           {
             action: 'reinvestment.quarterly',
-            // A scheduled run has no user: ledger_post stores a missing actor as NULL.
-            actorId: meta.actorId as string,
+            actorId: meta.actorId ?? null, // a scheduled run has no user
             correlationId: meta.correlationId,
             transactions: [plan],
           },

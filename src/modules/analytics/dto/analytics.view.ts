@@ -1,3 +1,4 @@
+import { TreeView } from '../../fork-merge/dto/unit.view';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ACCOUNT_STATUSES, ACCOUNT_TYPES } from '../../accounts/domain/account-types';
 import type { AccountStatus, AccountType } from '../../accounts/domain/account-types';
@@ -193,11 +194,6 @@ export class PortfolioAnalyticsView {
   @ApiProperty({ type: EventCountsView }) counts: EventCountsView;
   @ApiProperty({ type: IncomeByPeriodView, description: 'periods with income movements in [from, to)' })
   income: IncomeByPeriodView;
-  /** The family tree (domain.md §8) comes from the fork-merge module; null until it is wired in. */
-  @ApiProperty({
-    type: Object,
-    nullable: true,
-    description: 'family tree: root accounts, units, parents and children (fork-merge module)',
-  })
-  tree: object | null;
+  @ApiProperty({ type: TreeView, description: 'the family tree: root accounts, units, parents and children, now' })
+  tree: TreeView;
 }
