@@ -9,15 +9,13 @@
  *   npm run build && node scripts/bench-analytics.js    BENCH_TRANSACTIONS=100000 BENCH_CALLS=50
  *   BENCH_KEEP=1 keeps the database (its name is printed) to explore plans by hand.
  */
-const { spawn } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Client } = require('pg');
-const { adminQuery, databaseUrl, waitReady } = require('./bench-common');
+const { ROOT, adminQuery, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
 const { ensurePostgres, ensureRedis } = require('./services');
 
-const ROOT = path.resolve(__dirname, '..');
 const PORT = Number(process.env.BENCH_PORT || 3310);
 const BASE = `http://127.0.0.1:${PORT}`;
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS || 100_000);
@@ -182,20 +180,12 @@ async function main() {
   await ensureRedis(process.env.REDIS_URL);
   await adminQuery(`CREATE DATABASE ${DB}`);
   const adminKey = `au_${randomBytes(32).toString('base64url')}`;
-  const server = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      DATABASE_URL: databaseUrl(DB),
-      DATABASE_MIGRATE: 'true',
-      ADMIN_API_KEY: adminKey,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_LIMIT: '10000000',
-      TASKS_RUN_WORKERS: 'false',
-      REDIS_KEY_PREFIX: `bench:${DB}:`,
-    },
+  const server = startService({
+    port: PORT,
+    db: DB,
+    adminKey,
+    prefix: `bench:${DB}:`,
+    env: { TASKS_RUN_WORKERS: 'false' },
   });
   const db = new Client({ connectionString: databaseUrl(DB) });
   try {
@@ -277,8 +267,7 @@ async function main() {
       console.log('\nWARNING: the account query does not use postings_account_idx');
   } finally {
     await db.end().catch(() => undefined);
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await stopService(server);
     if (process.env.BENCH_KEEP) console.log(`kept database ${DB}`);
     else await adminQuery(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
   }

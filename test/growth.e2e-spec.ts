@@ -11,6 +11,7 @@ import {
   TestApp,
   TestUser,
 } from '@app/testing';
+import { Clock } from '../src/common/clock';
 
 /**
  * The growth engine end to end (domain.md §4, §5): a portfolio driven through weeks of premiums
@@ -219,6 +220,45 @@ describe('growth engine (e2e)', () => {
     it('refuses movements into a merged account', async () => {
       const res = await premium(manager.key, first.gen.id, '1.00').expect(422);
       expect(res.body.code).toBe('ACCOUNT_NOT_ACTIVE');
+    });
+
+    it('reinvests the REV and COM accounts at the quarter end, and only those with income', async () => {
+      await premium(manager.key, p.rev, '300.00').expect(201);
+      const clock = jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(new Date('2026-12-31T22:30:00Z'));
+      try {
+        const run = await t.http.post('/v1/admin/reinvestments/run').set(bearer(t.adminKey)).send({}).expect(202);
+        const task = await eventually(async () => {
+          const res = await t.http.get(`/v1/tasks/${run.body.id}`).set(bearer(t.adminKey)).expect(200);
+          return res.body.state === 'completed' ? res.body : undefined;
+        }, 'the quarterly reinvestment');
+        expect(task.result).toMatchObject({ quarter: '2026-Q4', failed: 0 });
+      } finally {
+        clock.mockRestore();
+      }
+      // 300.00 of premium × 100 %, split 75 / 25; the root COM earned nothing (a merge is not income).
+      expect(await account(p.rev)).toMatchObject({ cash: '3000.00', contracts: '225.00', leaps: '75.00' });
+      expect(await account(p.com)).toMatchObject({ contracts: '0.00', leaps: '0.00' });
+      expect(await account(second.com.id)).toMatchObject({ contracts: '0.00' });
+    });
+
+    it('shows it all in the portfolio analytics: units, tree, forks, merges and income', async () => {
+      const res = await t.http.get(`/v1/portfolios/${p.id}/analytics`).set(bearer(viewer.key)).expect(200);
+      expect(res.body.counts).toEqual({ forks: 2, merges: 1, activeUnits: 1, mergedUnits: 1 });
+      expect(res.body.forks.map((f: any) => [f.unitId, f.amount, f.trigger])).toEqual([
+        [first.id, '1000.01', 'automatic'],
+        [second.id, '1200.00', 'automatic'],
+      ]);
+      expect(res.body.merges).toEqual([expect.objectContaining({ unitId: first.id, amount: '5000.01' })]);
+      // Premiums: root GEN 1,000.01, first unit's GEN 1,200.00 and COM 4,000.00, REV 300.00.
+      expect(res.body.income.total).toBe('6500.01');
+      expect(res.body.tree.roots[0].units[0]).toMatchObject({ id: first.id, status: 'MERGED' });
+      expect(res.body.tree.roots[0].units[0].children[0]).toMatchObject({ id: second.id, status: 'ACTIVE' });
+    });
+
+    it("shows the root GEN account's analytics: back at its baseline, its premiums as income", async () => {
+      const res = await t.http.get(`/v1/accounts/${p.gen}/analytics`).set(bearer(viewer.key)).expect(200);
+      expect(res.body.income).toMatchObject({ premium: '1000.01', net: '1000.01' });
+      expect(res.body.fork).toMatchObject({ baseline: '4000.00', total: '4000.00', surplus: '0.00' });
     });
 
     it('keeps the ledger sound', async () => {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConnectionOptions, FlowProducer, Queue } from 'bullmq';
 import { redisConfig, tasksConfig, type RedisConfig, type TasksConfig } from '../../config/configuration';
 import type { QueueSettings } from '../../config/configuration';
@@ -8,6 +8,7 @@ import { QUEUE_NAMES, type QueueName } from './queues';
 /** The BullMQ queues of this process, their Redis connection options and their settings. */
 @Injectable()
 export class QueueRegistry implements OnApplicationShutdown {
+  private readonly logger = new Logger(QueueRegistry.name);
   readonly connection: ConnectionOptions;
   /** Keys of every queue live under the service's Redis prefix. */
   readonly prefix: string;
@@ -36,6 +37,8 @@ export class QueueRegistry implements OnApplicationShutdown {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      // Without a listener BullMQ prints every reconnection failure; readiness reports Redis instead.
+      queue.on('error', (error) => this.logger.debug(`queue ${name}: ${error.message}`));
       this.queues.set(name, queue);
     }
     return queue;
