@@ -13,7 +13,7 @@ const { randomBytes, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Client } = require('pg');
-const { ROOT, adminQuery, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
+const { ROOT, adminQuery, apiClient, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
 const { ensurePostgres, ensureRedis } = require('./services');
 
 const PORT = Number(process.env.BENCH_PORT || 3310);
@@ -25,16 +25,7 @@ const BATCH = 1_000;
 const SPAN_MS = 2 * 365 * 86_400_000;
 const DB = `alluse_bench_analytics_test_${randomBytes(3).toString('hex')}`;
 
-async function api(key, method, url, body) {
-  const res = await fetch(BASE + url, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body && { 'content-type': 'application/json' }) },
-    body: body && JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = apiClient(BASE);
 
 /** A ledger_post payload of `count` transactions on `gen` (and `rev` for transfers), starting at index `first`. */
 function batchPayload(actorId, portfolioId, gen, rev, first, count, startMs) {

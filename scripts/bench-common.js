@@ -63,4 +63,17 @@ async function stopService(server) {
   await new Promise((r) => server.once('exit', r));
 }
 
-module.exports = { ROOT, adminQuery, databaseUrl, startService, stopService, waitReady };
+/** `api(key, method, url, body)` against the service at `base`: the JSON answer, or an error naming the call. */
+const apiClient = (base) =>
+  async function api(key, method, url, body) {
+    const res = await fetch(base + url, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body && { 'content-type': 'application/json' }) },
+      body: body && JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+
+module.exports = { ROOT, adminQuery, apiClient, databaseUrl, startService, stopService, waitReady };

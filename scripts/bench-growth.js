@@ -12,7 +12,7 @@
 const { randomBytes, randomUUID } = require('node:crypto');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
-const { adminQuery, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
+const { adminQuery, apiClient, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
 const { ensurePostgres, ensureRedis } = require('./services');
 
 const PORT = Number(process.env.BENCH_PORT || 3302);
@@ -24,16 +24,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS || 15);
 const DB = 'alluse_bench_growth';
 const log = (message) => process.stderr.write(`${message}\n`);
 
-async function api(key, method, url, body) {
-  const res = await fetch(BASE + url, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body && { 'content-type': 'application/json' }) },
-    body: body && JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = apiClient(BASE);
 
 /** Runs `work` over `items` with `concurrency` at once. */
 async function pool(items, concurrency, work) {
@@ -59,7 +50,9 @@ async function silentPremiums(db, targets, cents) {
         { accountId, ledger: 'cash', amount: String(cents) },
         { accountId: null, ledger: 'external:market', amount: String(-cents) },
       ],
-      accounts: [{ id: accountId, cash: String(cents), contracts: '0', leaps: '0', baseline: '0', statuses: ['ACTIVE'] }],
+      accounts: [
+        { id: accountId, cash: String(cents), contracts: '0', leaps: '0', baseline: '0', statuses: ['ACTIVE'] },
+      ],
     }));
     await db.query('SELECT ledger_post($1::jsonb)', [JSON.stringify({ actorId: null, audits: [], transactions })]);
   }
@@ -101,7 +94,11 @@ async function main() {
 
     // 1. The scan.
     const eligible = portfolios.slice(0, ELIGIBLE);
-    await silentPremiums(db, eligible.map((p) => ({ portfolioId: p.id, accountId: p.GEN })), 5_000_000); // 50,000.00
+    await silentPremiums(
+      db,
+      eligible.map((p) => ({ portfolioId: p.id, accountId: p.GEN })),
+      5_000_000,
+    ); // 50,000.00
     const gens = await db.query(`SELECT count(*)::int AS n FROM accounts WHERE type = 'GEN' AND status = 'ACTIVE'`);
     log(`scanning ${gens.rows[0].n} GEN accounts, ${ELIGIBLE} eligible…`);
     const started = performance.now();
@@ -120,7 +117,11 @@ async function main() {
 
     // 2. Fork latency under load.
     const targets = portfolios.slice(ELIGIBLE, ELIGIBLE + LATENCY_FORKS);
-    await silentPremiums(db, targets.map((p) => ({ portfolioId: p.id, accountId: p.GEN })), 5_000_000);
+    await silentPremiums(
+      db,
+      targets.map((p) => ({ portfolioId: p.id, accountId: p.GEN })),
+      5_000_000,
+    );
     log(`${LATENCY_FORKS} manual forks during ${SECONDS} s of premium load…`);
     const loaded = portfolios.slice(ELIGIBLE + LATENCY_FORKS);
     const load = new Promise((resolve, reject) => {

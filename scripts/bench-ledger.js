@@ -13,7 +13,7 @@ const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
-const { ROOT, adminQuery, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
+const { ROOT, adminQuery, apiClient, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
 const { ensurePostgres, ensureRedis } = require('./services');
 
 const PORT = Number(process.env.BENCH_PORT || 3300);
@@ -23,16 +23,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 64);
 const ACCOUNTS = 1_000;
 const DB = 'alluse_bench';
 
-async function api(key, method, url, body) {
-  const res = await fetch(BASE + url, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body && { 'content-type': 'application/json' }) },
-    body: body && JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = apiClient(BASE);
 
 /** One autocannon run; `next()` returns the next request's path and body. */
 function load(title, key, next, connections = CONNECTIONS) {

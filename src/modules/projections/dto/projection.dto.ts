@@ -1,7 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, Max, Min, ValidateNested } from 'class-validator';
 import { IsAmount, Optional } from '../../../common/validators';
+import { ThresholdsDto } from '../../accounts/dto/thresholds.dto';
 import { MAX_WEEKLY_RATE_PCT, MAX_YEARS } from '../domain/projection-input';
 
 export const PROJECTION_FORMATS = ['json', 'csv', 'svg'] as const;
@@ -46,7 +47,7 @@ export class ProjectionYearsDto {
   years: number;
 }
 
-export class CreateProjectionDto extends ProjectionYearsDto {
+export class CreateProjectionDto extends IntersectionType(ProjectionYearsDto, ThresholdsDto) {
   @ApiProperty({ example: '250000.00', description: 'split GEN / REV / COM by the allocation' })
   @IsAmount()
   capital: string;
@@ -75,16 +76,6 @@ export class CreateProjectionDto extends ProjectionYearsDto {
   @ValidateNested()
   @Type(() => WeeklyRatesDto)
   weeklyRates?: WeeklyRatesDto;
-
-  @ApiPropertyOptional({ example: '50000.00', default: '50000.00' })
-  @Optional()
-  @IsAmount()
-  forkThreshold?: string;
-
-  @ApiPropertyOptional({ example: '500000.00', default: '500000.00', description: 'must exceed forkThreshold' })
-  @Optional()
-  @IsAmount()
-  mergeThreshold?: string;
 }
 
 export class ProjectionFormatQuery {

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { IsAmount, Optional, IsStorableText } from '../../../common/validators';
 import { TEMPLATES, type Template } from '../../accounts/domain/templates';
+import { ThresholdsDto } from '../../accounts/dto/thresholds.dto';
 
 export class AllocationDto {
   @ApiProperty({ example: 40 }) @IsInt() @Min(0) @Max(100) gen: number;
@@ -15,7 +16,7 @@ export class AllocationDto {
   bufferPct: number;
 }
 
-export class CreatePortfolioDto {
+export class CreatePortfolioDto extends ThresholdsDto {
   @ApiProperty({ example: 'Family ALL-USE', maxLength: 200 })
   @IsString()
   @Length(1, 200)
@@ -37,16 +38,6 @@ export class CreatePortfolioDto {
   @ValidateNested()
   @Type(() => AllocationDto)
   allocation?: AllocationDto;
-
-  @ApiPropertyOptional({ example: '50000.00', default: '50000.00' })
-  @Optional()
-  @IsAmount()
-  forkThreshold?: string;
-
-  @ApiPropertyOptional({ example: '500000.00', default: '500000.00', description: 'must exceed forkThreshold' })
-  @Optional()
-  @IsAmount()
-  mergeThreshold?: string;
 
   @ApiPropertyOptional({ enum: ['auto', 'confirm'], default: 'confirm' })
   @Optional()
