@@ -16,6 +16,7 @@ import { buildDataSourceOptions } from './database/data-source';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { RedisService } from './infrastructure/redis.service';
 import { AccountsModule } from './modules/accounts/accounts.module';
+import { CachingModule } from './modules/caching/caching.module';
 import { AnalyticsModule } from './modules/analytics/analytics.module';
 import { AsyncTasksModule } from './modules/async-tasks/async-tasks.module';
 import { AuditModule } from './modules/audit/audit.module';
@@ -44,6 +45,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
         storage: new ThrottlerStorageRedisService(redis.client),
       }),
     }),
+    CachingModule,
     AuditModule,
     AuthModule,
     AccountsModule,

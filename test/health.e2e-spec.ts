@@ -31,9 +31,13 @@ describe('health probes (e2e)', () => {
     await t.http.get(path).set(bearer('au_not-a-key-that-was-ever-issued')).expect(200);
   });
 
-  it('lists the database and Redis as up when ready', async () => {
+  it('lists the database and Redis as up when ready, and the cache as hearing invalidations', async () => {
     const res = await t.http.get('/health/ready').expect(200);
-    expect(res.body.details).toEqual({ database: { status: 'up' }, redis: { status: 'up' } });
+    expect(res.body.details).toEqual({
+      database: { status: 'up' },
+      redis: { status: 'up' },
+      cache: { status: 'up', invalidations: 'subscribed' },
+    });
   });
 
   it('keeps the API behind its key while the probes are open', async () => {
@@ -65,7 +69,11 @@ describe('health probes (e2e)', () => {
         status: 503,
         code: 'NOT_READY',
         correlationId: res.headers['x-correlation-id'],
-        checks: { database: { status: 'up' }, redis: { status: 'down' } },
+        checks: {
+          database: { status: 'up' },
+          redis: { status: 'down' },
+          cache: { status: 'up', invalidations: 'lost' }, // reads go on from L1 and the database
+        },
       });
     });
 

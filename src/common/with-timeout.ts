@@ -11,3 +11,16 @@ export async function settleWithin(work: Promise<unknown>, ms: number, onTimeout
     clearTimeout(timer);
   }
 }
+
+/** The result of `work`, or undefined when it fails or takes longer than `ms` (it is not waited for). */
+export async function valueWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work.catch(() => undefined), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -92,6 +92,20 @@ export const projectionsConfig = registerAs('projections', () => ({
   sliceMs: readInt(process.env, 'PROJECTION_SLICE_MS', 20, 1, 1_000),
 }));
 
+/** The two-level read cache (L1 in process, L2 in Redis). */
+export const cacheConfig = registerAs('cache', () => ({
+  enabled: readBool(process.env, 'CACHE_ENABLED', true),
+  /** L1 bounds: whichever is reached first evicts the least recently used entries. */
+  l1MaxEntries: readInt(process.env, 'CACHE_L1_MAX_ENTRIES', 20_000, 1, 10_000_000),
+  l1MaxBytes: readInt(process.env, 'CACHE_L1_MAX_BYTES', 64 * 1_048_576, 1_024, 16 * 1_073_741_824),
+  /** An L1 entry lives at most this long, whatever its kind's TTL: it bounds staleness while Redis is down. */
+  l1MaxTtlMs: readInt(process.env, 'CACHE_L1_MAX_TTL_MS', 30_000, 10, 86_400_000),
+  /** How long an L2 (Redis) read or write may take before the cache carries on without it. */
+  redisTimeoutMs: readInt(process.env, 'CACHE_REDIS_TIMEOUT_MS', 150, 1, 60_000),
+  /** Portfolios whose views are loaded in the background at start (most recently active first). */
+  warmPortfolios: readInt(process.env, 'CACHE_WARM_PORTFOLIOS', 50, 0, 100_000),
+}));
+
 export interface QueueSettings {
   /** Jobs one worker process runs at once. */
   concurrency: number;
@@ -109,6 +123,7 @@ export type RedisConfig = ReturnType<typeof redisConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type TasksConfig = ReturnType<typeof tasksConfig>;
 export type GrowthConfig = ReturnType<typeof growthConfig>;
+export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type ProjectionsConfig = ReturnType<typeof projectionsConfig>;
 
 /** Evaluated once at boot so that a bad variable stops start-up before anything connects. */
@@ -120,6 +135,7 @@ export const allConfigs = [
   tasksConfig,
   growthConfig,
   projectionsConfig,
+  cacheConfig,
 ];
 
 export function validateConfiguration(): void {

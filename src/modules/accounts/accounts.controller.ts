@@ -1,3 +1,5 @@
+import { CachedRead } from '../caching/cached-read.decorator';
+import { accountTag } from '../caching/domain/cache-keys';
 import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { uuidPipe } from '../../common/uuid.pipe';
@@ -14,6 +16,7 @@ export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Get(':id')
+  @CachedRead({ namespace: 'account', tags: (p) => [accountTag(p.id)] })
   @ApiOperation({ summary: 'An account with its pockets, buffer, available cash and configuration' })
   @ApiOkResponse({ type: AccountView })
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuidPipe) id: string): Promise<AccountView> {

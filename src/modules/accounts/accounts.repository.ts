@@ -253,6 +253,15 @@ export class AccountsRepository {
     return rows;
   }
 
+  /** The portfolios whose accounts changed last (every ledger write touches accounts.updated_at). */
+  async recentlyActivePortfolios(limit: number): Promise<string[]> {
+    const rows: { portfolio_id: string }[] = await this.db.query(
+      `SELECT portfolio_id FROM accounts GROUP BY portfolio_id ORDER BY max(updated_at) DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.portfolio_id);
+  }
+
   async findUserRole(userId: string): Promise<string | undefined> {
     const rows: { role: string }[] = await this.db.query('SELECT role FROM users WHERE id = $1', [userId]);
     return rows[0]?.role;

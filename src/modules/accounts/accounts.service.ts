@@ -13,6 +13,8 @@ import type { UpdateAccountDto } from './dto/update-account.dto';
 import { PortfolioAccessService } from './portfolio-access.service';
 import { toAccountView, toPortfolioView, toTotalsView } from './views';
 import { AppError } from '@app/errors';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { PortfolioChangedEvent } from './accounts.events';
 
 /** Reads of portfolios and accounts, account configuration, and access grants. */
 @Injectable()
@@ -22,6 +24,7 @@ export class AccountsService {
     private readonly access: PortfolioAccessService,
     private readonly directory: AccountDirectory,
     private readonly audit: AuditService,
+    private readonly events: EventEmitter2,
   ) {}
 
   async listPortfolios(principal: Principal): Promise<PortfolioView[]> {
@@ -79,6 +82,7 @@ export class AccountsService {
       );
       return result;
     });
+    await this.changed(updated.portfolio_id, [id]);
     return toAccountView(updated);
   }
 
@@ -111,6 +115,7 @@ export class AccountsService {
       );
     });
     this.access.forgetGrant(portfolioId, userId);
+    await this.changed(portfolioId);
     return (await this.listGrants(principal, portfolioId)).find((g) => g.userId === userId)!;
   }
 
@@ -123,5 +128,11 @@ export class AccountsService {
       await this.audit.record({ action: 'grant.revoke', entityType: 'grant', entityId: userId, portfolioId }, m);
     });
     this.access.forgetGrant(portfolioId, userId);
+    await this.changed(portfolioId);
+  }
+
+  /** After commit, and before answering: caches drop what the change affects. */
+  private async changed(portfolioId: string, accountIds: string[] = []): Promise<void> {
+    await this.events.emitAsync(PortfolioChangedEvent.topic, new PortfolioChangedEvent(portfolioId, accountIds));
   }
 }

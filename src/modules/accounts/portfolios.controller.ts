@@ -1,3 +1,5 @@
+import { CachedRead } from '../caching/cached-read.decorator';
+import { portfolioTag } from '../caching/domain/cache-keys';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -28,6 +30,7 @@ export class PortfoliosController {
   }
 
   @Get(':id')
+  @CachedRead({ namespace: 'portfolio', tags: (p) => [portfolioTag(p.id)] })
   @ApiOperation({ summary: 'A portfolio with its totals by account type' })
   @ApiOkResponse({ type: PortfolioDetailView })
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuidPipe) id: string): Promise<PortfolioDetailView> {
@@ -35,6 +38,7 @@ export class PortfoliosController {
   }
 
   @Get(':id/accounts')
+  @CachedRead({ namespace: 'portfolio', tags: (p) => [portfolioTag(p.id)] })
   @ApiOperation({ summary: "A portfolio's accounts, root accounts first" })
   @ApiOkResponse({ type: [AccountView] })
   listAccounts(@CurrentPrincipal() principal: Principal, @Param('id', uuidPipe) id: string): Promise<AccountView[]> {

@@ -1,3 +1,5 @@
+import { CachedRead } from '../caching/cached-read.decorator';
+import { accountTag, portfolioTag } from '../caching/domain/cache-keys';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { uuidPipe } from '../../common/uuid.pipe';
@@ -13,6 +15,7 @@ export class AnalyticsController {
   constructor(private readonly analytics: AnalyticsService) {}
 
   @Get('accounts/:id/analytics')
+  @CachedRead({ namespace: 'analytics', tags: (p) => [accountTag(p.id)] })
   @ApiOperation({
     summary:
       "An account's weekly balances and time-weighted returns, risk figures, income by kind, target and fork/merge progress",
@@ -23,6 +26,7 @@ export class AnalyticsController {
   }
 
   @Get('portfolios/:id/analytics')
+  @CachedRead({ namespace: 'analytics', tags: (p) => [portfolioTag(p.id)] })
   @ApiOperation({
     summary: "A portfolio's totals by type and unit, fork and merge history, income by week/month/quarter/year",
   })

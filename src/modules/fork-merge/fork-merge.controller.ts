@@ -1,3 +1,5 @@
+import { CachedRead } from '../caching/cached-read.decorator';
+import { portfolioTag, unitTag } from '../caching/domain/cache-keys';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -43,6 +45,7 @@ export class ForkMergeController {
   }
 
   @Get('portfolios/:id/units')
+  @CachedRead({ namespace: 'units', tags: (p) => [portfolioTag(p.id)] })
   @ApiOperation({ summary: "A portfolio's forked units, oldest first, merged ones included" })
   @ApiOkResponse({ type: [UnitView] })
   listUnits(@CurrentPrincipal() p: Principal, @Param('id', uuidPipe) id: string) {
@@ -50,6 +53,7 @@ export class ForkMergeController {
   }
 
   @Get('portfolios/:id/tree')
+  @CachedRead({ namespace: 'units', tags: (p) => [portfolioTag(p.id)] })
   @ApiOperation({ summary: 'The family tree: root accounts → the units they forked → their child units' })
   @ApiOkResponse({ type: TreeView })
   tree(@CurrentPrincipal() p: Principal, @Param('id', uuidPipe) id: string) {
@@ -57,6 +61,7 @@ export class ForkMergeController {
   }
 
   @Get('units/:id')
+  @CachedRead({ namespace: 'units', tags: (p) => [unitTag(p.id)] })
   @ApiOperation({ summary: 'A unit: its accounts, parent GEN, value and progress to the merge threshold' })
   @ApiOkResponse({ type: UnitDetailView })
   getUnit(@CurrentPrincipal() p: Principal, @Param('id', uuidPipe) id: string) {

@@ -8,13 +8,14 @@ import { ForkMergeRepository } from './fork-merge.repository';
 import { ForkMergeService } from './fork-merge.service';
 import { GrowthChecksService } from './growth-checks.service';
 import { GrowthProcessor } from './growth.processor';
+import { UnitsCaching } from './units-caching';
 import { UnitsService } from './units.service';
 
 /** The growth engine: fork, merge, merge proposals, units and the family tree (domain.md §4, §5). */
 @Module({
   imports: [AccountsModule, TransactionsModule, AuditModule, AsyncTasksModule],
   controllers: [ForkMergeController],
-  providers: [ForkMergeRepository, ForkMergeService, UnitsService, GrowthChecksService, GrowthProcessor],
+  providers: [ForkMergeRepository, ForkMergeService, UnitsService, GrowthChecksService, GrowthProcessor, UnitsCaching],
   exports: [UnitsService],
 })
 export class ForkMergeModule {}

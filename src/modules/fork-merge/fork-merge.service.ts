@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG } from '../accounts/domain/account-config';
 import type { GrowthTrigger } from '../async-tasks/queues';
 import { AuditService } from '../audit/audit.service';
 import type { PlannedTransaction } from '../transactions/domain/ledger.types';
-import { LedgerPostedEvent } from '../transactions/ledger.events';
+import { announcePosted } from '../transactions/ledger.events';
 import { LedgerRepository } from '../transactions/ledger.repository';
 import { decideFork, planFork, type ForkDecision } from './domain/fork';
 import { decideMerge, planMerge, shouldPropose, type MergeCandidate, type MergeDecision } from './domain/merge';
@@ -114,7 +114,7 @@ export class ForkMergeService {
       );
       return { outcome: { unitId }, plan };
     });
-    this.announce(plan);
+    await this.announce(plan);
     return outcome;
   }
 
@@ -167,7 +167,7 @@ export class ForkMergeService {
       );
       return { outcome: { unitId, merged: true as const }, plan };
     });
-    this.announce(plan);
+    await this.announce(plan);
     return outcome;
   }
 
@@ -270,8 +270,8 @@ export class ForkMergeService {
     );
   }
 
-  private announce(plan: PlannedTransaction | undefined): void {
-    if (plan) this.events.emit(LedgerPostedEvent.topic, LedgerPostedEvent.of([plan]));
+  private async announce(plan: PlannedTransaction | undefined): Promise<void> {
+    if (plan) await announcePosted(this.events, [plan]);
   }
 }
 

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { RedisService } from '../../infrastructure/redis.service';
+import { CacheService } from '../caching/cache.service';
 import { Public } from '../auth/auth.decorators';
 
 const CHECK_TIMEOUT_MS = 1_500;
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly redis: RedisService,
+    private readonly cache: CacheService,
   ) {}
 
   @Get('live')
@@ -40,6 +42,9 @@ export class HealthController {
           return indicator.down({ message: (error as Error).message });
         }
       },
+      // Never fails readiness (reads carry on from L1 and the database), but says when this
+      // instance no longer hears other instances' invalidations.
+      () => this.indicators.check('cache').up({ invalidations: this.cache.coherent ? 'subscribed' : 'lost' }),
     ]);
   }
 }

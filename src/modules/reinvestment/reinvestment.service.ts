@@ -19,7 +19,7 @@ import { TasksProducer } from '../async-tasks/tasks.producer';
 import type { Principal } from '../auth/principal';
 import type { Leg, PlannedTransaction } from '../transactions/domain/ledger.types';
 import type { TransactionView } from '../transactions/dto/transaction.view';
-import { LedgerPostedEvent } from '../transactions/ledger.events';
+import { announcePosted } from '../transactions/ledger.events';
 import { LedgerRepository, type LedgerRequest } from '../transactions/ledger.repository';
 import { plannedView, toTransactionView } from '../transactions/views';
 import { parseQuarter, quarterOf, type Quarter } from './domain/quarter';
@@ -275,7 +275,7 @@ export class ReinvestmentService {
         return { outcome: 'reinvested', plan, amount: decision.amount };
       },
     );
-    if (result.plan) this.events.emit(LedgerPostedEvent.topic, LedgerPostedEvent.of([result.plan]));
+    if (result.plan) await announcePosted(this.events, [result.plan]);
     return { outcome: result.outcome, amount: result.amount };
   }
 
@@ -340,7 +340,7 @@ export class ReinvestmentService {
         await afterPost?.(m, planned);
         return { plan: planned, view: plannedView(planned, result.transactions[0]) };
       });
-      this.events.emit(LedgerPostedEvent.topic, LedgerPostedEvent.of([written.plan]));
+      await announcePosted(this.events, [written.plan]);
       return { view: written.view, legs: written.plan.legs };
     } catch (error) {
       if (error instanceof Replayed) return this.replay(error.transactionIds);

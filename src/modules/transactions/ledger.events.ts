@@ -1,3 +1,4 @@
+import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { PlannedTransaction, TransactionKind } from './domain/ledger.types';
 
 /** Announced after a ledger write commits; caches, metrics and the growth engine listen. */
@@ -26,4 +27,13 @@ export class LedgerPostedEvent {
       [...raised],
     );
   }
+}
+
+/**
+ * Announces committed transactions and waits for the listeners, so that the caches are coherent
+ * before the write is answered (a read that follows it, on any instance, sees it). Listeners do
+ * not throw: the write has committed whatever they do.
+ */
+export async function announcePosted(events: EventEmitter2, plans: readonly PlannedTransaction[]): Promise<void> {
+  await events.emitAsync(LedgerPostedEvent.topic, LedgerPostedEvent.of(plans));
 }

@@ -18,7 +18,7 @@ import type { BatchItemDto, MovementDto, ReversalDto, TransferDto } from './dto/
 import type { BalanceView, TransactionListQuery, TransactionPageView, TransactionView } from './dto/transaction.view';
 import type { MovementKind, PlannedTransaction } from './domain/ledger.types';
 import { assertEffectiveAt, planMovement, planReversal } from './domain/movements';
-import { LedgerPostedEvent } from './ledger.events';
+import { announcePosted } from './ledger.events';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerWriter } from './ledger-writer.service';
 import { transactionNotFound } from './transactions.errors';
@@ -186,7 +186,7 @@ export class LedgerService {
       const rows = await this.repository.findTransactions(result.transactionIds);
       return rows.map(toTransactionView);
     }
-    this.events.emit(LedgerPostedEvent.topic, LedgerPostedEvent.of(plans));
+    await announcePosted(this.events, plans);
     return plans.map((p, i) => plannedView(p, result.transactions[i]));
   }
 

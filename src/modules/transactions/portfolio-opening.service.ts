@@ -16,7 +16,8 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { planOpeningDeposit } from './domain/opening';
 import type { CreatePortfolioDto } from './dto/create-portfolio.dto';
-import { LedgerPostedEvent } from './ledger.events';
+import { announcePosted } from './ledger.events';
+import type { PlannedTransaction } from './domain/ledger.types';
 import { LedgerRepository } from './ledger.repository';
 
 const DEFAULT_FORK_THRESHOLD = 5_000_000n; // 50,000.00
@@ -59,7 +60,7 @@ export class PortfolioOpeningService {
     const capital = toCents(dto.initialCapital);
     const context = currentContext();
 
-    let opened: { portfolioId: string; accountIds: string[] };
+    let opened: { portfolioId: string; plan: PlannedTransaction };
     try {
       opened = await this.accounts.transaction(async (m) => {
         const portfolio = await this.accounts.insertPortfolio(m, {
@@ -77,6 +78,7 @@ export class PortfolioOpeningService {
           ACCOUNT_TYPES.map((type) => ({ type, bufferBp: allocation.bufferBp, config: DEFAULT_CONFIG[type] })),
         );
         const ids = Object.fromEntries(roots.map((a) => [a.type, a.id])) as Record<'GEN' | 'REV' | 'COM', string>;
+        const plan = planOpeningDeposit(uuid7(), portfolio.id, capital, allocation, ids);
         const result = await this.ledger.post(
           {
             action: 'portfolio.open',
@@ -85,7 +87,7 @@ export class PortfolioOpeningService {
             ip: context?.ip,
             idempotencyKey,
             requestHash: idempotencyKey ? requestHash('portfolio.open', dto) : undefined,
-            transactions: [planOpeningDeposit(uuid7(), portfolio.id, capital, allocation, ids)],
+            transactions: [plan],
           },
           m,
         );
@@ -103,16 +105,13 @@ export class PortfolioOpeningService {
           },
           m,
         );
-        return { portfolioId: portfolio.id, accountIds: Object.values(ids) };
+        return { portfolioId: portfolio.id, plan };
       });
     } catch (error) {
       if (error instanceof Replayed) return this.view(principal, error.portfolioId);
       throw error;
     }
-    this.events.emit(
-      LedgerPostedEvent.topic,
-      new LedgerPostedEvent([opened.portfolioId], opened.accountIds, ['DEPOSIT'], []),
-    );
+    await announcePosted(this.events, [opened.plan]);
     return this.view(principal, opened.portfolioId);
   }
 

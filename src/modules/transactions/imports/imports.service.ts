@@ -1,5 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { LedgerPostedEvent } from '../ledger.events';
+import { announcePosted } from '../ledger.events';
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -206,7 +206,11 @@ export class ImportsService {
         });
         report.accepted += fresh.length;
         report.duplicates += pending.length - fresh.length;
-        if (fresh.length > 0) this.events.emit(LedgerPostedEvent.topic, LedgerPostedEvent.of(fresh.map((l) => l.plan)));
+        if (fresh.length > 0)
+          await announcePosted(
+            this.events,
+            fresh.map((l) => l.plan),
+          );
         return;
       } catch (error) {
         const index = error instanceof AppError ? error.extra.itemIndex : undefined;

@@ -1,0 +1,61 @@
+import { isUUID } from 'class-validator';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { cacheConfig, type CacheConfig } from '../../config/configuration';
+import { CacheService } from '../caching/cache.service';
+import { cacheKey, portfolioTag, unitTag } from '../caching/domain/cache-keys';
+import { SYSTEM_READER } from '../caching/warming';
+import { AccountDirectory } from './account-directory.service';
+import { AccountsRepository } from './accounts.repository';
+import { AccountsService } from './accounts.service';
+
+const ACCOUNT = 'account:';
+
+/** What the cache needs to know about accounts and portfolios. */
+@Injectable()
+export class AccountsCaching implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(AccountsCaching.name);
+
+  constructor(
+    private readonly cache: CacheService,
+    private readonly directory: AccountDirectory,
+    private readonly accounts: AccountsService,
+    private readonly repository: AccountsRepository,
+    @Inject(cacheConfig.KEY) private readonly config: CacheConfig,
+  ) {}
+
+  /** Warms the most recently active portfolios in the background: start-up does not wait. */
+  onApplicationBootstrap(): void {
+    if (!this.cache.enabled || this.config.warmPortfolios === 0) return;
+    void this.repository
+      .recentlyActivePortfolios(this.config.warmPortfolios)
+      .then((ids) => this.cache.warm(ids))
+      .then((n) => this.logger.log(`cache warmed with ${n} portfolios`))
+      .catch((error: Error) => this.logger.warn(`cache not warmed: ${error.message}`));
+  }
+
+  onModuleInit(): void {
+    // An account's views and its unit's views go together: a write to one account of a forked
+    // unit drops the views of the unit (its detail, its sibling's analytics).
+    this.cache.addTagExpander(async (tags) => {
+      // A malformed id is refused by the route itself (400), before anything is looked up.
+      const ids = tags
+        .filter((t) => t.startsWith(ACCOUNT))
+        .map((t) => t.slice(ACCOUNT.length))
+        .filter((id) => isUUID(id));
+      if (ids.length === 0) return [];
+      const facts = await this.directory.lookup(ids);
+      return [...facts.values()].flatMap((f) => (f.unitId ? [unitTag(f.unitId)] : []));
+    });
+    // Warming: a portfolio's summary and its accounts, as admins and auditors read them.
+    this.cache.addWarmer(async (portfolioId) => {
+      const tags = [portfolioTag(portfolioId)];
+      const path = `/v1/portfolios/${portfolioId}`;
+      await this.cache.put('portfolio', cacheKey('portfolio', 'all', path), tags, () =>
+        this.accounts.getPortfolio(SYSTEM_READER, portfolioId),
+      );
+      await this.cache.put('portfolio', cacheKey('portfolio', 'all', `${path}/accounts`), tags, () =>
+        this.accounts.listAccounts(SYSTEM_READER, portfolioId),
+      );
+    });
+  }
+}

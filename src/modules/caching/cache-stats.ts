@@ -1,0 +1,68 @@
+import { Counter, register } from 'prom-client';
+import type { CacheNamespace } from './domain/cache-keys';
+
+export type CacheLevel = 'l1' | 'l2';
+
+interface Counts {
+  l1: { hits: number; misses: number; evictions: number };
+  l2: { hits: number; misses: number };
+  loads: number;
+}
+
+/** Registered once per process (prom-client refuses a name twice; tests start several apps). */
+function counter(name: string, help: string, labelNames: string[]) {
+  return (register.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames });
+}
+
+const hits = counter('alluse_cache_hits_total', 'Cache hits, by level and namespace', ['level', 'namespace']);
+const misses = counter('alluse_cache_misses_total', 'Cache misses, by level and namespace', ['level', 'namespace']);
+const evictions = counter('alluse_cache_evictions_total', 'L1 entries evicted to stay within bounds', ['namespace']);
+const loads = counter('alluse_cache_loads_total', 'Values loaded from the database on a miss', ['namespace']);
+
+/** Hits, misses, evictions and loads per level and namespace: for GET /v1/admin/cache and as Prometheus counters. */
+export class CacheStats {
+  private readonly byNamespace = new Map<string, Counts>();
+
+  hit(level: CacheLevel, namespace: CacheNamespace): void {
+    this.counts(namespace)[level].hits++;
+    hits.inc({ level, namespace });
+  }
+
+  miss(level: CacheLevel, namespace: CacheNamespace): void {
+    this.counts(namespace)[level].misses++;
+    misses.inc({ level, namespace });
+  }
+
+  evicted(namespace: CacheNamespace): void {
+    this.counts(namespace).l1.evictions++;
+    evictions.inc({ namespace });
+  }
+
+  loaded(namespace: CacheNamespace): void {
+    this.counts(namespace).loads++;
+    loads.inc({ namespace });
+  }
+
+  snapshot() {
+    const namespaces = [...this.byNamespace.entries()].map(([namespace, c]) => ({ namespace, ...structuredClone(c) }));
+    const totals: Counts = { l1: { hits: 0, misses: 0, evictions: 0 }, l2: { hits: 0, misses: 0 }, loads: 0 };
+    for (const c of namespaces) {
+      totals.l1.hits += c.l1.hits;
+      totals.l1.misses += c.l1.misses;
+      totals.l1.evictions += c.l1.evictions;
+      totals.l2.hits += c.l2.hits;
+      totals.l2.misses += c.l2.misses;
+      totals.loads += c.loads;
+    }
+    return { totals, namespaces };
+  }
+
+  private counts(namespace: string): Counts {
+    let c = this.byNamespace.get(namespace);
+    if (!c) {
+      c = { l1: { hits: 0, misses: 0, evictions: 0 }, l2: { hits: 0, misses: 0 }, loads: 0 };
+      this.byNamespace.set(namespace, c);
+    }
+    return c;
+  }
+}

@@ -1,0 +1,290 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import type Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { cacheConfig, type CacheConfig } from '../../config/configuration';
+import { RedisService } from '../../infrastructure/redis.service';
+import { settleWithin, valueWithin } from '../../common/with-timeout';
+import { CacheStats } from './cache-stats';
+import { CACHE_TTLS_MS, isFresh, jitter, type CacheNamespace } from './domain/cache-keys';
+import type { Warmer } from './warming';
+import type { CacheStatsView } from './dto/cache-stats.view';
+
+/** A cached value with the tag tokens it was loaded under and its ETag. */
+export interface CacheEntry<T = unknown> {
+  value: T;
+  tokens: Record<string, string>;
+  etag: string;
+  /** Roughly what the entry costs in memory (its JSON, as UTF-16). */
+  bytes: number;
+}
+
+export interface CacheRead<T> extends CacheEntry<T> {
+  source: 'L1' | 'L2' | 'MISS';
+}
+
+/** Adds the tags that a set of tags implies (an account's unit, for instance). */
+export type TagExpander = (tags: string[]) => Promise<string[]>;
+
+const CHANNEL = 'cache:invalidate';
+/** A tag nobody has invalidated yet. */
+const NEVER = '0';
+
+/**
+ * The one cache of the service: L1 in this process (an LRU bounded by entries and bytes), L2 in
+ * Redis through @nestjs/cache-manager and @keyv/redis. Reads go L1 → L2 → loader; an L2 hit fills L1;
+ * concurrent misses of one key share one load.
+ *
+ * Invalidation is by tag. Each tag has a token, kept in Redis and mirrored here; invalidating a tag
+ * gives it a new random token, tells every instance through Redis pub/sub, and drops this
+ * instance's L1 entries of that tag at once. An entry remembers the tokens its tags had before its
+ * value was loaded, and is served only while they are unchanged: a value loaded before a write can
+ * never be served after it, even if it is stored after it, in either level.
+ *
+ * Redis down: L2 reads and writes give up after CACHE_REDIS_TIMEOUT_MS and the cache carries on
+ * with L1 and the loaders; invalidation still drops this instance's entries. When the
+ * subscription comes back, L1 and the mirrored tokens are dropped (messages may have been missed).
+ */
+@Injectable()
+export class CacheService implements OnApplicationShutdown {
+  private readonly logger = new Logger(CacheService.name);
+  private readonly l1: LRUCache<string, CacheEntry & { tags: string[] }>;
+  /** Tag → L1 keys holding it, to drop them when the tag is invalidated. */
+  private readonly byTag = new Map<string, Set<string>>();
+  /** Tag → token, as this instance last learned it from Redis or from an invalidation. */
+  private readonly tokens = new Map<string, string>();
+  private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  private readonly expanders: TagExpander[] = [];
+  private readonly warmers: Warmer[] = [];
+  private readonly subscriber: Redis;
+  private readonly origin = randomUUID();
+  readonly stats: CacheStats;
+
+  constructor(
+    @Inject(CACHE_MANAGER) private readonly l2: Cache,
+    private readonly redis: RedisService,
+    @Inject(cacheConfig.KEY) private readonly config: CacheConfig,
+  ) {
+    this.stats = new CacheStats();
+    this.l1 = new LRUCache({
+      max: config.l1MaxEntries,
+      maxSize: config.l1MaxBytes,
+      sizeCalculation: (entry) => entry.bytes,
+      dispose: (entry, key, reason) => {
+        for (const tag of entry.tags) this.byTag.get(tag)?.delete(key);
+        if (reason === 'evict') this.stats.evicted(namespaceOf(key));
+      },
+    });
+    this.subscriber = redis.client.duplicate({ keyPrefix: '' });
+    this.subscriber.on('error', () => undefined); // the shared client already logs Redis errors
+    if (!config.enabled) {
+      this.subscriber.disconnect();
+      return;
+    }
+    this.subscriber.on('message', (_channel, message) => this.onMessage(message));
+    // On every (re)connection: messages may have been missed, so forget what this instance knew.
+    this.subscriber.on('ready', () => {
+      this.forgetAll();
+      this.subscriber.subscribe(this.channel).catch((error: Error) => {
+        this.logger.warn(`cache invalidations not subscribed: ${error.message}`);
+      });
+    });
+  }
+
+  get enabled(): boolean {
+    return this.config.enabled;
+  }
+
+  /** Features register how one tag implies others (an account's unit, for instance). */
+  addTagExpander(expander: TagExpander): void {
+    this.expanders.push(expander);
+  }
+
+  /** The value of `key`: from L1, from L2, or loaded once however many callers miss at once. */
+  async read<T>(namespace: CacheNamespace, key: string, tags: string[], load: () => Promise<T>): Promise<CacheRead<T>> {
+    if (!this.enabled) return { ...entryOf(await load(), {}), source: 'MISS' };
+    const allTags = await this.expand(tags);
+    const current = await this.currentTokens(allTags);
+    const local = this.l1.get(key);
+    if (local && isFresh(local.tokens, current)) {
+      this.stats.hit('l1', namespace);
+      return { ...(local as CacheEntry<T>), source: 'L1' };
+    }
+    this.stats.miss('l1', namespace);
+    const remote = await this.fromL2<T>(key);
+    if (remote && isFresh(remote.tokens, current)) {
+      this.stats.hit('l2', namespace);
+      this.keep(key, remote, allTags, namespace);
+      return { ...remote, source: 'L2' };
+    }
+    this.stats.miss('l2', namespace);
+    return { ...((await this.loadOnce(namespace, key, allTags, current, load)) as CacheEntry<T>), source: 'MISS' };
+  }
+
+  /** Drops every view tagged with one of `tags`, here at once and on every other instance. */
+  async invalidate(tags: string[]): Promise<void> {
+    if (!this.enabled || tags.length === 0) return;
+    const changed = Object.fromEntries((await this.expand(tags)).map((tag) => [tag, randomUUID()]));
+    this.apply(changed);
+    const redis = this.redis.client;
+    const work = redis
+      .multi()
+      .mset(Object.entries(changed).flatMap(([tag, token]) => [tokenKey(tag), token]))
+      .publish(this.channel, JSON.stringify({ origin: this.origin, tokens: changed }))
+      .exec();
+    const done = await valueWithin(work, this.config.redisTimeoutMs);
+    if (!done) this.logger.warn(`cache invalidation of ${Object.keys(changed).length} tags reached this instance only`);
+  }
+
+  /** Features register how to load a portfolio's views ahead of the first read. */
+  addWarmer(warmer: Warmer): void {
+    this.warmers.push(warmer);
+  }
+
+  /** Loads the views of these portfolios, one portfolio at a time (in the background at start). */
+  async warm(portfolioIds: string[]): Promise<number> {
+    if (!this.enabled) return 0;
+    let warmed = 0;
+    for (const id of portfolioIds) {
+      try {
+        for (const warmer of this.warmers) await warmer(id);
+        warmed++;
+      } catch (error) {
+        this.logger.warn(`warming portfolio ${id} stopped: ${(error as Error).message}`);
+      }
+    }
+    return warmed;
+  }
+
+  /** Stores a value as `read` would have after loading it (start-up warming). */
+  async put<T>(namespace: CacheNamespace, key: string, tags: string[], load: () => Promise<T>): Promise<void> {
+    const allTags = await this.expand(tags);
+    await this.loadOnce(namespace, key, allTags, await this.currentTokens(allTags), load);
+  }
+
+  describe(): CacheStatsView {
+    return {
+      enabled: this.enabled,
+      redis: this.coherent ? 'up' : 'down',
+      l1: {
+        entries: this.l1.size,
+        bytes: this.l1.calculatedSize,
+        maxEntries: this.config.l1MaxEntries,
+        maxBytes: this.config.l1MaxBytes,
+      },
+      ...this.stats.snapshot(),
+    };
+  }
+
+  /** Whether the invalidation subscription is connected (readiness reports it). */
+  get coherent(): boolean {
+    return this.subscriber.status === 'ready';
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.subscriber.disconnect();
+    await settleWithin(this.l2.disconnect(), 1_000, () => undefined);
+  }
+
+  private get channel(): string {
+    return `${this.redis.client.options.keyPrefix ?? ''}${CHANNEL}`;
+  }
+
+  private loadOnce(
+    namespace: CacheNamespace,
+    key: string,
+    tags: string[],
+    tokens: Record<string, string>,
+    load: () => Promise<unknown>,
+  ): Promise<CacheEntry> {
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = (async () => {
+        this.stats.loaded(namespace);
+        const entry = entryOf(await load(), tokens);
+        this.keep(key, entry, tags, namespace);
+        void this.toL2(namespace, key, entry);
+        return entry;
+      })().finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private keep(key: string, entry: CacheEntry, tags: string[], namespace: CacheNamespace): void {
+    // Stored only if still fresh: a load that raced an invalidation is served once, never kept.
+    if (!isFresh(entry.tokens, this.localTokens(tags))) return;
+    this.l1.set(key, { ...entry, tags }, { ttl: Math.min(this.config.l1MaxTtlMs, ttlOf(namespace)) });
+    for (const tag of tags) {
+      let keys = this.byTag.get(tag);
+      if (!keys) this.byTag.set(tag, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private async fromL2<T>(key: string): Promise<CacheEntry<T> | undefined> {
+    return (await valueWithin(this.l2.get<CacheEntry<T>>(key), this.config.redisTimeoutMs)) ?? undefined;
+  }
+
+  private async toL2(namespace: CacheNamespace, key: string, entry: CacheEntry): Promise<void> {
+    await valueWithin(this.l2.set(key, entry, ttlOf(namespace)), this.config.redisTimeoutMs);
+  }
+
+  /** The tokens of `tags`: from this instance's mirror, the unknown ones from Redis (one MGET). */
+  private async currentTokens(tags: string[]): Promise<Record<string, string>> {
+    const unknown = tags.filter((tag) => !this.tokens.has(tag));
+    if (unknown.length) {
+      const values = await valueWithin(this.redis.client.mget(unknown.map(tokenKey)), this.config.redisTimeoutMs);
+      // Without Redis, an unknown tag gets a token of this instance only: nothing cached under it
+      // can match a token that another instance has since set.
+      unknown.forEach((tag, i) => this.tokens.set(tag, values ? (values[i] ?? NEVER) : `local:${randomUUID()}`));
+    }
+    return this.localTokens(tags);
+  }
+
+  private localTokens(tags: string[]): Record<string, string> {
+    return Object.fromEntries(tags.map((tag) => [tag, this.tokens.get(tag) ?? NEVER]));
+  }
+
+  private async expand(tags: string[]): Promise<string[]> {
+    const all = new Set(tags);
+    for (const expander of this.expanders) for (const tag of await expander(tags)) all.add(tag);
+    return [...all];
+  }
+
+  private onMessage(message: string): void {
+    try {
+      const { origin, tokens } = JSON.parse(message) as { origin: string; tokens: Record<string, string> };
+      if (origin !== this.origin) this.apply(tokens);
+    } catch {
+      this.logger.warn('ignored a malformed cache invalidation message');
+    }
+  }
+
+  /** New tokens for tags: their L1 entries go at once. */
+  private apply(tokens: Record<string, string>): void {
+    for (const [tag, token] of Object.entries(tokens)) {
+      this.tokens.set(tag, token);
+      for (const key of [...(this.byTag.get(tag) ?? [])]) this.l1.delete(key);
+      this.byTag.delete(tag);
+    }
+  }
+
+  private forgetAll(): void {
+    this.l1.clear();
+    this.byTag.clear();
+    this.tokens.clear();
+  }
+}
+
+const tokenKey = (tag: string) => `cache:tag:${tag}`;
+
+function entryOf<T>(value: T, tokens: Record<string, string>): CacheEntry<T> {
+  const json = JSON.stringify(value);
+  const etag = `W/"${createHash('sha1').update(json).digest('base64url')}"`;
+  return { value, tokens, etag, bytes: json.length * 2 + 256 };
+}
+const ttlOf = (namespace: CacheNamespace) => jitter(CACHE_TTLS_MS[namespace], Math.random());
+const namespaceOf = (key: string) => key.split(':')[1] as CacheNamespace;
