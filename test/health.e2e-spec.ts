@@ -1,14 +1,4 @@
-import { createServer } from 'node:net';
-import { bearer, startTestApp, TestApp } from '@app/testing';
-
-/** A local port with nothing listening on it: bound once by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { bearer, freePort, startTestApp, TestApp } from '@app/testing';
 
 const PROBES = ['/health/live', '/health/ready'];
 
@@ -52,7 +42,7 @@ describe('health probes (e2e)', () => {
       down = await startTestApp('health', {
         databaseName: t.databaseName,
         // No queue workers: with Redis gone they could only wait for it (the probes are the point here).
-        env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, TASKS_RUN_WORKERS: 'false' },
+        env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, TASKS_RUN_WORKERS: 'false' },
       });
       down.db.on('error', () => undefined); // see above
       // startTestApp writes its env into process.env; later apps in this file must not inherit the dead Redis.

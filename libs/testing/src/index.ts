@@ -2,3 +2,4 @@ export * from './databases';
 export * from './test-app';
 export * from './api';
 export * from './eventually';
+export * from './ports';

@@ -200,6 +200,9 @@ export class CacheService implements OnApplicationShutdown {
     load: () => Promise<unknown>,
   ): Promise<CacheEntry> {
     let pending = this.inflight.get(key);
+    // A load that finished while this caller was asking L2 has already filled L1.
+    const local = pending ? undefined : this.l1.get(key);
+    if (local && isFresh(local.tokens, tokens)) return Promise.resolve(local);
     if (!pending) {
       pending = (async () => {
         this.stats.loaded(namespace);

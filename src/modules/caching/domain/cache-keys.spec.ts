@@ -1,0 +1,63 @@
+import { cacheKey, callerScope, canonicalQuery, isFresh, jitter } from './cache-keys';
+
+describe(callerScope.name, () => {
+  it.each([
+    [{ role: 'admin', userId: 'a' }, 'all'],
+    [{ role: 'auditor', userId: 'b' }, 'all'],
+    [{ role: 'manager', userId: 'c' }, 'user:c'],
+    [{ role: 'operator', userId: 'd' }, 'user:d'],
+    [{ role: 'viewer', userId: 'e' }, 'user:e'],
+    [undefined, 'public'],
+  ])('%p reads in scope %p', (principal, scope) => {
+    expect(callerScope(principal)).toBe(scope);
+  });
+});
+
+describe(canonicalQuery.name, () => {
+  it.each([
+    [{}, ''],
+    [undefined, ''],
+    [{ b: '2', a: '1' }, 'a=1&b=2'],
+    [{ a: '1', b: '2' }, 'a=1&b=2'],
+    [{ a: undefined, b: '2' }, 'b=2'],
+    [{ a: ['2', '1'] }, 'a=1&a=2'],
+    [{ 'a b': 'x&y=z' }, 'a%20b=x%26y%3Dz'],
+  ])('%p → %p', (query, expected) => {
+    expect(canonicalQuery(query as Record<string, unknown>)).toBe(expected);
+  });
+});
+
+describe(cacheKey.name, () => {
+  it('holds the schema, the namespace, the scope, the path and the sorted query', () => {
+    expect(cacheKey('analytics', 'user:u', '/v1/accounts/x/analytics', { to: '2', from: '1' })).toBe(
+      'v1:analytics:user:u:/v1/accounts/x/analytics?from=1&to=2',
+    );
+    expect(cacheKey('account', 'all', '/v1/accounts/x')).toBe('v1:account:all:/v1/accounts/x');
+  });
+
+  it('gives two callers of different scopes two keys for one path', () => {
+    expect(cacheKey('account', 'user:a', '/p')).not.toBe(cacheKey('account', 'user:b', '/p'));
+  });
+});
+
+describe(jitter.name, () => {
+  it.each([
+    [60_000, 0, 54_000],
+    [60_000, 0.5, 60_000],
+    [60_000, 0.999999, 65_999.99],
+    [1, 0, 1],
+  ])('spreads %p ms with random %p to about %p ms', (ttl, random, expected) => {
+    expect(jitter(ttl, random)).toBeCloseTo(expected, -1);
+  });
+});
+
+describe(isFresh.name, () => {
+  it.each([
+    ['every token unchanged', { a: '1', b: '2' }, { a: '1', b: '2' }, true],
+    ['no tags at all', {}, { a: '9' }, true],
+    ['one tag invalidated since', { a: '1', b: '2' }, { a: '1', b: '3' }, false],
+    ['a tag the current view does not know', { a: '1' }, {}, false],
+  ])('%s → %p', (_name, entry, current, fresh) => {
+    expect(isFresh(entry, current)).toBe(fresh);
+  });
+});

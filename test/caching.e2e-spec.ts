@@ -1,0 +1,299 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  bearer,
+  createUser,
+  eventually,
+  freePort,
+  grant,
+  ledgerViolations,
+  openPortfolio,
+  startTestApp,
+  TestApp,
+  TestUser,
+} from '@app/testing';
+
+const cents = (amount: string) => BigInt(amount.replace('.', ''));
+
+/**
+ * The two-level cache against real Redis and PostgreSQL: every write is seen by the next read,
+ * on this instance or another; no investor is served another's view; concurrent misses load
+ * once; L1 stays within its byte bound; Redis going away and coming back costs no error answer.
+ */
+describe('caching (e2e)', () => {
+  let t: TestApp;
+  let other: TestApp;
+  let manager: TestUser;
+
+  beforeAll(async () => {
+    t = await startTestApp('caching');
+    other = await startTestApp('caching', { databaseName: t.databaseName }); // a second instance
+    manager = await createUser(t, 'manager');
+  });
+  afterAll(async () => {
+    await other.close();
+    await t.close();
+  });
+
+  const get = (app: TestApp, path: string, key = manager.key) => app.http.get(path).set(bearer(key)).expect(200);
+  const post = (path: string, body: object = {}, key = manager.key) => t.http.post(path).set(bearer(key)).send(body);
+  const cacheStats = async (app: TestApp) =>
+    (await app.http.get('/v1/admin/cache').set(bearer(t.adminKey)).expect(200)).body;
+
+  describe('read-your-writes after every kind of write', () => {
+    let p: Awaited<ReturnType<typeof openPortfolio>>;
+
+    beforeAll(async () => {
+      p = await openPortfolio(t, manager.key, {
+        name: 'cached',
+        initialCapital: '10000.00',
+        forkThreshold: '1000.00',
+        mergeThreshold: '5000.00',
+      });
+    });
+
+    /** Reads the account twice (the second from L1), then writes, then reads: the write must show. */
+    async function afterWrite(accountId: string, write: () => Promise<unknown>) {
+      await get(t, `/v1/accounts/${accountId}`);
+      const cached = await get(t, `/v1/accounts/${accountId}`);
+      expect(cached.headers['x-cache']).toBe('HIT-L1');
+      await write();
+      return get(t, `/v1/accounts/${accountId}`);
+    }
+
+    it.each([
+      ['a deposit', 'deposits', '100.00', '4100.00'],
+      ['a withdrawal', 'withdrawals', '50.00', '4050.00'],
+      ['a premium', 'premiums', '10.00', '4060.00'],
+      ['a trading loss', 'losses', '5.00', '4055.00'],
+      ['a fee', 'fees', '1.00', '4054.00'],
+    ])('%s', async (_name, path, amount, total) => {
+      const res = await afterWrite(p.gen, () => post(`/v1/accounts/${p.gen}/${path}`, { amount }).expect(201));
+      expect(res.headers['x-cache']).toBe('MISS');
+      expect(res.body.total).toBe(total);
+    });
+
+    it('a transfer, on both accounts', async () => {
+      await get(t, `/v1/accounts/${p.rev}`);
+      const res = await afterWrite(p.gen, () =>
+        post('/v1/transfers', { fromAccountId: p.gen, toAccountId: p.rev, amount: '4.00' }).expect(201),
+      );
+      expect(res.body.total).toBe('4050.00');
+      expect((await get(t, `/v1/accounts/${p.rev}`)).body.total).toBe('3004.00');
+    });
+
+    it('a batch and a reversal', async () => {
+      let premium = '';
+      let res = await afterWrite(p.rev, async () => {
+        const batch = await post('/v1/transactions/batch', {
+          items: [{ kind: 'PREMIUM', accountId: p.rev, amount: '6.00' }],
+        }).expect(201);
+        premium = batch.body.items[0].id;
+      });
+      expect(res.body.total).toBe('3010.00');
+      res = await afterWrite(p.rev, () => post(`/v1/transactions/${premium}/reversal`).expect(201));
+      expect(res.body.total).toBe('3004.00');
+    });
+
+    it('a reinvestment and a position close', async () => {
+      let res = await afterWrite(p.rev, () =>
+        post(`/v1/accounts/${p.rev}/reinvestments`, { amount: '100.00' }).expect(201),
+      );
+      expect(res.body).toMatchObject({ contracts: '75.00', leaps: '25.00' });
+      res = await afterWrite(p.rev, () => post(`/v1/accounts/${p.rev}/positions/close`).expect(201));
+      expect(res.body).toMatchObject({ contracts: '0.00', leaps: '0.00', cash: '3004.00' });
+    });
+
+    it('a configuration change', async () => {
+      const res = await afterWrite(p.rev, () =>
+        t.http.patch(`/v1/accounts/${p.rev}`).set(bearer(manager.key)).send({ bufferPct: 7 }).expect(200),
+      );
+      expect(res.body.config.bufferPct).toBe(7);
+    });
+
+    it('a fork: the portfolio summary, the tree and the parent account', async () => {
+      const tree = `/v1/portfolios/${p.id}/tree`;
+      await get(t, tree);
+      expect((await get(t, tree)).headers['x-cache']).toBe('HIT-L1');
+      await get(t, `/v1/portfolios/${p.id}`);
+      const gen = await afterWrite(p.gen, async () => {
+        await post(`/v1/accounts/${p.gen}/premiums`, { amount: '1000.00' }).expect(201);
+        await eventually(async () => {
+          const { rows } = await t.db.query('SELECT 1 FROM units WHERE portfolio_id = $1', [p.id]);
+          return rows.length ? true : undefined;
+        }, 'the fork');
+      });
+      expect(gen.body).toMatchObject({ total: '4046.00', baseline: '4046.00' }); // back at its baseline
+      const after = await get(t, tree);
+      expect(after.body).toMatchObject({ units: 1, activeUnits: 1 });
+      expect((await get(t, `/v1/portfolios/${p.id}`)).body.totals.GEN.accounts).toBe(2);
+    });
+
+    it('a merge: the unit and the root COM account', async () => {
+      const [unit] = (await get(t, `/v1/portfolios/${p.id}/units`)).body;
+      await get(t, `/v1/units/${unit.id}`);
+      expect((await get(t, `/v1/units/${unit.id}`)).headers['x-cache']).toBe('HIT-L1');
+      // A premium into the unit's COM drops the unit's view (the account implies its unit).
+      await post(`/v1/accounts/${unit.com.id}/premiums`, { amount: '4000.00' }).expect(201);
+      expect((await get(t, `/v1/units/${unit.id}`)).body.value).toBe('5004.00');
+      const com = await afterWrite(p.com, () => post(`/v1/units/${unit.id}/merge`).expect(201));
+      expect(com.body.total).toBe('8004.00');
+      expect((await get(t, `/v1/units/${unit.id}`)).body).toMatchObject({ status: 'MERGED', value: '0.00' });
+      expect(await ledgerViolations(t.db)).toEqual([]);
+    });
+  });
+
+  describe('two instances', () => {
+    it('serves the other instance fresh after a write, L2 filling its L1', async () => {
+      const p = await openPortfolio(t, manager.key, { name: 'two', initialCapital: '1000.00' });
+      const path = `/v1/accounts/${p.rev}`;
+      expect((await get(t, path)).headers['x-cache']).toBe('MISS');
+      await eventually(async () => ((await get(other, path)).headers['x-cache'] === 'HIT-L2' ? true : undefined), 'L2');
+      expect((await get(other, path)).headers['x-cache']).toBe('HIT-L1');
+
+      await post(`/v1/accounts/${p.rev}/premiums`, { amount: '1.23' }).expect(201); // through the first
+      const read = await get(other, path); // through the second, at once
+      expect(read.body.total).toBe('301.23');
+      expect(read.headers['x-cache']).toBe('MISS');
+    });
+  });
+
+  describe('tenant isolation', () => {
+    it("never serves one investor's view to another, nor a revoked grant its old view", async () => {
+      const owner = await createUser(t, 'manager');
+      const stranger = await createUser(t, 'manager');
+      const viewer = await createUser(t, 'viewer');
+      const p = await openPortfolio(t, owner.key, { name: 'private', initialCapital: '1000.00' });
+      const path = `/v1/portfolios/${p.id}`;
+      await get(t, path, owner.key);
+      expect((await get(t, path, owner.key)).headers['x-cache']).toBe('HIT-L1');
+      const denied = await t.http.get(path).set(bearer(stranger.key)).expect(404);
+      expect(denied.body.code).toBe('PORTFOLIO_NOT_FOUND');
+
+      await grant(t, owner.key, p.id, viewer.id, 'viewer');
+      expect((await get(t, path, viewer.key)).body.id).toBe(p.id);
+      await t.http.delete(`/v1/portfolios/${p.id}/grants/${viewer.id}`).set(bearer(owner.key)).expect(204);
+      expect((await t.http.get(path).set(bearer(viewer.key)).expect(404)).body.code).toBe('PORTFOLIO_NOT_FOUND');
+    });
+  });
+
+  describe('ETag', () => {
+    it('answers 304 while unchanged, 200 with a new ETag after a change', async () => {
+      const p = await openPortfolio(t, manager.key, { name: 'etag', initialCapital: '1000.00' });
+      const path = `/v1/accounts/${p.gen}`;
+      const first = await get(t, path);
+      const etag = first.headers.etag;
+      expect(etag).toMatch(/^W\/".+"$/);
+      const unchanged = await t.http.get(path).set(bearer(manager.key)).set('If-None-Match', etag).expect(304);
+      expect(unchanged.text).toBe('');
+      await post(`/v1/accounts/${p.gen}/premiums`, { amount: '1.00' }).expect(201);
+      const changed = await t.http.get(path).set(bearer(manager.key)).set('If-None-Match', etag).expect(200);
+      expect(changed.headers.etag).not.toBe(etag);
+      expect(changed.body.total).toBe('401.00');
+    });
+  });
+
+  describe('stampede', () => {
+    it('loads a key once for 100 concurrent misses', async () => {
+      const p = await openPortfolio(t, manager.key, { name: 'stampede', initialCapital: '1000.00' });
+      const before = (await cacheStats(t)).namespaces.find((n: any) => n.namespace === 'analytics')?.loads ?? 0;
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, () => t.http.get(`/v1/accounts/${p.gen}/analytics`).set(bearer(manager.key))),
+      );
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect(new Set(answers.map((a) => a.headers.etag)).size).toBe(1);
+      const after = (await cacheStats(t)).namespaces.find((n: any) => n.namespace === 'analytics').loads;
+      expect(after - before).toBe(1);
+    });
+  });
+
+  describe('statistics', () => {
+    it('are for admins only, and count hits and misses per level and namespace', async () => {
+      expect((await t.http.get('/v1/admin/cache').set(bearer(manager.key)).expect(403)).body.code).toBe('FORBIDDEN');
+      const stats = await cacheStats(t);
+      expect(stats).toMatchObject({ enabled: true, redis: 'up' });
+      expect(stats.totals.l1.hits).toBeGreaterThan(0);
+      expect(stats.totals.loads).toBeGreaterThan(0);
+      expect(stats.l1.entries).toBeGreaterThan(0);
+      expect(stats.namespaces.map((n: any) => n.namespace)).toEqual(expect.arrayContaining(['account', 'units']));
+    });
+  });
+
+  describe('eviction by bytes', () => {
+    let small: TestApp;
+    afterAll(() => small.close());
+
+    it('keeps L1 within CACHE_L1_MAX_BYTES by evicting the least recently used entries', async () => {
+      small = await startTestApp('caching', { databaseName: t.databaseName, env: { CACHE_L1_MAX_BYTES: '12000' } });
+      const p = await openPortfolio(small, manager.key, { name: 'evict', initialCapital: '1000.00' });
+      const accounts = (await get(small, `/v1/portfolios/${p.id}/accounts`)).body.map((a: any) => a.id);
+      for (const id of [...accounts, ...accounts]) await get(small, `/v1/accounts/${id}`);
+      const stats = await cacheStats(small);
+      expect(stats.l1.bytes).toBeLessThanOrEqual(12_000);
+      expect(stats.totals.l1.evictions).toBeGreaterThan(0);
+    });
+  });
+
+  describe('Redis stopped and restarted during a read/write workload', () => {
+    let redis: ChildProcess | undefined;
+    let app: TestApp;
+    let port: number;
+
+    const startRedis = async () => {
+      redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      await eventually(async () => {
+        const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: 'ignore' });
+        const code = await new Promise((r) => probe.on('exit', r));
+        return code === 0 ? true : undefined;
+      }, 'redis to start');
+    };
+    const stopRedis = async () => {
+      const exited = new Promise((r) => redis!.on('exit', r));
+      redis!.kill('SIGKILL');
+      await exited;
+    };
+
+    afterAll(async () => {
+      await app?.close();
+      if (redis && redis.exitCode === null) await stopRedis();
+    });
+
+    it('answers every request without error, and correctly once Redis is back', async () => {
+      port = await freePort();
+      await startRedis();
+      app = await startTestApp('caching', {
+        databaseName: t.databaseName,
+        env: { REDIS_URL: `redis://127.0.0.1:${port}` },
+      });
+      const p = await openPortfolio(app, manager.key, { name: 'redis down', initialCapital: '1000.00' });
+      let expected = cents('300.00');
+      const statuses: number[] = [];
+      const round = async () => {
+        const write = await app.http
+          .post(`/v1/accounts/${p.rev}/premiums`)
+          .set(bearer(manager.key))
+          .send({ amount: '1.00' });
+        statuses.push(write.status);
+        if (write.status === 201) expected += 100n;
+        const read = await app.http.get(`/v1/accounts/${p.rev}`).set(bearer(manager.key));
+        statuses.push(read.status);
+        expect(cents(read.body.total)).toBe(expected); // every read sees every write before it
+      };
+
+      for (let i = 0; i < 5; i++) await round();
+      await stopRedis();
+      for (let i = 0; i < 10; i++) await round();
+      await startRedis();
+      await eventually(
+        async () => ((await cacheStats(app)).redis === 'up' ? true : undefined),
+        'the cache to reconnect',
+      );
+      for (let i = 0; i < 5; i++) await round();
+
+      expect(statuses.filter((s) => s >= 500)).toEqual([]);
+      expect(statuses.every((s) => s === 200 || s === 201)).toBe(true);
+      const final = await app.http.get(`/v1/accounts/${p.rev}`).set(bearer(manager.key)).expect(200);
+      expect(final.body.total).toBe('320.00');
+      expect(await ledgerViolations(t.db)).toEqual([]);
+    });
+  });
+});
