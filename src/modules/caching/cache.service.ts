@@ -185,7 +185,14 @@ export class CacheService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.subscriber.disconnect();
-    await settleWithin(this.l2.disconnect(), 1_000, () => undefined);
+    // Forcefully: a polite close waits for a Redis that may never answer, and its reconnection
+    // timers would keep the process alive.
+    await Promise.all(
+      this.l2.stores.map((keyv) => {
+        const store = keyv.store as { disconnect?: (force?: boolean) => Promise<void> };
+        return settleWithin(store.disconnect?.(true) ?? Promise.resolve(), 1_000, () => undefined);
+      }),
+    );
   }
 
   private get channel(): string {
