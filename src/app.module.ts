@@ -25,6 +25,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard';
 import { ForkMergeModule } from './modules/fork-merge/fork-merge.module';
 import { HealthModule } from './modules/health/health.module';
+import { MonitoringModule } from './modules/monitoring/monitoring.module';
 import { ProjectionsModule } from './modules/projections/projections.module';
 import { ReinvestmentModule } from './modules/reinvestment/reinvestment.module';
 import { TransactionsModule } from './modules/transactions/transactions.module';
@@ -52,6 +53,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     TransactionsModule,
     ForkMergeModule,
     HealthModule,
+    MonitoringModule,
     AsyncTasksModule,
     ReinvestmentModule,
     AnalyticsModule,

@@ -218,6 +218,22 @@ describe('caching (e2e)', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('exports the hits and misses per level and namespace at /metrics, without a key', async () => {
+      const p = await openPortfolio(t, manager.key, { name: 'metrics', initialCapital: '1000.00' });
+      await get(t, `/v1/accounts/${p.gen}`);
+      await get(t, `/v1/accounts/${p.gen}`);
+      const res = await t.http.get('/metrics').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      const count = (name: string, labels: string) =>
+        Number(new RegExp(`^${name}\\{${labels}\\} (\\d+)`, 'm').exec(res.text)?.[1] ?? NaN);
+      expect(count('alluse_cache_hits_total', 'level="l1",namespace="account"')).toBeGreaterThan(0);
+      expect(count('alluse_cache_misses_total', 'level="l2",namespace="account"')).toBeGreaterThan(0);
+      expect(count('alluse_cache_loads_total', 'namespace="account"')).toBeGreaterThan(0);
+      expect(res.text).toMatch(/^alluse_process_cpu_seconds_total /m);
+    });
+  });
+
   describe('eviction by bytes', () => {
     let small: TestApp;
     afterAll(() => small?.close());
