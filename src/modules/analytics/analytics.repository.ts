@@ -1,27 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { AccountRow } from '../accounts/accounts.repository';
 import type { AccountStatus, AccountType } from '../accounts/domain/account-types';
 import type { Pocket, TransactionKind } from '../transactions/domain/ledger.types';
 
 /** An account as it is now, with its portfolio's thresholds and, for a forked unit, the unit's value. */
-export interface AccountStateRow {
-  id: string;
-  portfolio_id: string;
-  type: AccountType;
-  status: AccountStatus;
-  unit_id: string | null;
-  baseline: string;
-  cash: string;
-  contracts: string;
-  leaps: string;
-  buffer_bp: number;
+export type AccountStateRow = Pick<
+  AccountRow,
+  'id' | 'portfolio_id' | 'type' | 'status' | 'unit_id' | 'baseline' | 'cash' | 'contracts' | 'leaps' | 'buffer_bp'
+> & {
   weekly_target_pct: number;
   fork_threshold: string;
   merge_threshold: string;
   unit_status: 'ACTIVE' | 'MERGED' | null;
   unit_value: string | null;
-}
+};
 
 /**
  * The account's postings summed by week, pocket and kind. The opening rows (week null, kind null)

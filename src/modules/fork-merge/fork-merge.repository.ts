@@ -1,24 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { AccountRow } from '../accounts/accounts.repository';
 import type { AccountStatus, AccountType } from '../accounts/domain/account-types';
 import type { GrowthTrigger } from '../async-tasks/queues';
-import { idempotencyKeyReused } from '../transactions/transactions.errors';
 
-export interface ForkRow {
-  id: string;
-  portfolio_id: string;
-  type: AccountType;
-  status: AccountStatus;
-  unit_id: string | null;
-  baseline: string;
-  cash: string;
-  contracts: string;
-  leaps: string;
-  buffer_bp: number;
-  config: Record<string, unknown>;
-  fork_threshold: string;
-}
+export type ForkRow = Pick<
+  AccountRow,
+  | 'id'
+  | 'portfolio_id'
+  | 'type'
+  | 'status'
+  | 'unit_id'
+  | 'baseline'
+  | 'cash'
+  | 'contracts'
+  | 'leaps'
+  | 'buffer_bp'
+  | 'config'
+> & { fork_threshold: string };
 
 export interface UnitRow {
   id: string;
@@ -101,21 +101,6 @@ export class ForkMergeRepository {
   /** Serialises fork and merge work within one portfolio's tree until the transaction ends. */
   async lockPortfolio(m: EntityManager, portfolioId: string): Promise<void> {
     await m.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [portfolioId]);
-  }
-
-  /**
-   * The transactions an Idempotency-Key already produced for this caller, if any; a key used
-   * with a different request is refused. Read under the portfolio lock, so a duplicate running
-   * at the same time waits for the first and then finds its key.
-   */
-  async replayOf(m: EntityManager, ownerId: string, key: string, hash: string): Promise<string[] | undefined> {
-    const rows: { request_hash: string; transaction_ids: string[] }[] = await m.query(
-      'SELECT request_hash, transaction_ids FROM idempotency_keys WHERE owner_id = $1 AND key = $2',
-      [ownerId, key],
-    );
-    if (!rows[0]) return undefined;
-    if (rows[0].request_hash !== hash) throw idempotencyKeyReused(key);
-    return rows[0].transaction_ids;
   }
 
   /** A GEN account with its portfolio's fork threshold; locked when read inside `m`. */

@@ -71,7 +71,7 @@ export class ForkMergeService {
       const unitId = uuid7();
       // The new GEN trades like its parent; the new COM starts from the COM defaults.
       const [gen, com] = await this.accounts.insertAccounts(m, portfolioId, [
-        { type: 'GEN', bufferBp: row.buffer_bp, config: row.config as never, unitId, parentAccountId: accountId },
+        { type: 'GEN', bufferBp: row.buffer_bp, config: row.config, unitId, parentAccountId: accountId },
         { type: 'COM', bufferBp: row.buffer_bp, config: DEFAULT_CONFIG.COM, unitId, parentAccountId: accountId },
       ]);
       const plan = planFork(
@@ -122,8 +122,13 @@ export class ForkMergeService {
    * Merges the unit if it is eligible. `proposalId` confirms that proposal (it must still be
    * open); any other open proposal of the unit is closed as superseded.
    */
-  async merge(unitId: string, trigger: GrowthTrigger, who: Requester, proposalId?: string): Promise<MergeOutcome> {
-    const portfolioId = await this.portfolioOf(unitId);
+  async merge(
+    unitId: string,
+    portfolioId: string,
+    trigger: GrowthTrigger,
+    who: Requester,
+    proposalId?: string,
+  ): Promise<MergeOutcome> {
     const hash = requestHash('growth.merge', { unitId, proposalId });
     const { outcome, plan } = await this.repository.transaction(async (m) => {
       await this.repository.lockPortfolio(m, portfolioId);
@@ -177,7 +182,7 @@ export class ForkMergeService {
     if (!unit) throw unitNotFound(unitId);
     const decision = decideMerge(toCandidate(unit), BigInt(unit.merge_threshold));
     if (!decision.eligible) return { refused: decision }; // decided again under lock when it looks eligible
-    if (unit.merge_mode === 'auto') return this.merge(unitId, trigger, { actorId: null });
+    if (unit.merge_mode === 'auto') return this.merge(unitId, unit.portfolio_id, trigger, { actorId: null });
 
     return this.repository.transaction(async (m): Promise<MergeOutcome> => {
       await this.repository.lockPortfolio(m, unit.portfolio_id);
@@ -236,12 +241,6 @@ export class ForkMergeService {
     });
   }
 
-  private async portfolioOf(unitId: string): Promise<string> {
-    const unit = await this.repository.findUnit(unitId);
-    if (!unit) throw unitNotFound(unitId);
-    return unit.portfolio_id;
-  }
-
   /** A request repeated with its Idempotency-Key gets the unit its first run made. */
   private async replay(
     m: EntityManager,
@@ -250,7 +249,8 @@ export class ForkMergeService {
     by: 'fork_transaction_id' | 'merge_transaction_id',
   ): Promise<UnitRow | undefined> {
     if (!who.idempotencyKey || !who.actorId) return undefined;
-    const ids = await this.repository.replayOf(m, who.actorId, who.idempotencyKey, hash);
+    // Under the portfolio lock: a duplicate running at the same time waits for the first, then finds its key.
+    const ids = await this.ledger.replayOf(who.actorId, who.idempotencyKey, hash, m);
     return ids ? this.repository.findUnitBy(by, ids[0], m) : undefined;
   }
 

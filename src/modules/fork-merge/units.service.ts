@@ -43,15 +43,24 @@ export class UnitsService {
 
   /** POST /v1/units/:id/merge: merges an eligible unit now, whatever the portfolio's merge mode. */
   async merge(principal: Principal, unitId: string, idempotencyKey?: string): Promise<UnitDetailView> {
-    await this.visibleUnit(principal, unitId, 'move');
-    const outcome = await this.engine.merge(unitId, 'user', { actorId: principal.userId, idempotencyKey });
+    const unit = await this.visibleUnit(principal, unitId, 'move');
+    const outcome = await this.engine.merge(unitId, unit.portfolio_id, 'user', {
+      actorId: principal.userId,
+      idempotencyKey,
+    });
     if ('refused' in outcome) throw this.mergeRefusal(outcome.refused, unitId);
     return this.detail((await this.repository.findUnit(unitId))!);
   }
 
   async confirm(principal: Principal, proposalId: string): Promise<MergeProposalView> {
     const proposal = await this.visibleProposal(principal, proposalId, 'move');
-    const outcome = await this.engine.merge(proposal.unit_id, 'user', { actorId: principal.userId }, proposalId);
+    const outcome = await this.engine.merge(
+      proposal.unit_id,
+      proposal.portfolio_id,
+      'user',
+      { actorId: principal.userId },
+      proposalId,
+    );
     if ('refused' in outcome) throw this.mergeRefusal(outcome.refused, proposal.unit_id);
     return toProposalView((await this.repository.findProposal(proposalId))!);
   }

@@ -1,21 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { AccountConfig } from '../accounts/domain/account-config';
-import type { AccountStatus, AccountType } from '../accounts/domain/account-types';
+import type { AccountRow } from '../accounts/accounts.repository';
 import type { TransactionKind } from '../transactions/domain/ledger.types';
 
-export interface LockedAccount {
-  id: string;
-  portfolio_id: string;
-  type: AccountType;
-  status: AccountStatus;
-  cash: string;
-  contracts: string;
-  leaps: string;
-  buffer_bp: number;
-  config: AccountConfig;
-}
+export type LockedAccount = Pick<
+  AccountRow,
+  'id' | 'portfolio_id' | 'type' | 'status' | 'cash' | 'contracts' | 'leaps' | 'buffer_bp' | 'config'
+>;
 
 export interface IncomeWindow {
   /** The account already has a reinvestment for the quarter asked about. */
@@ -111,18 +103,5 @@ export class ReinvestmentRepository {
       `SELECT count(*)::int AS n FROM accounts WHERE type IN ('REV', 'COM') AND status = 'ACTIVE'`,
     );
     return rows[0].n;
-  }
-
-  /** A stored idempotency key of this caller: the request it answered and what it wrote. */
-  async idempotencyKey(
-    ownerId: string,
-    key: string,
-    m?: EntityManager,
-  ): Promise<{ request_hash: string; transaction_ids: string[] } | undefined> {
-    const rows: { request_hash: string; transaction_ids: string[] }[] = await (m ?? this.db).query(
-      'SELECT request_hash, transaction_ids FROM idempotency_keys WHERE owner_id = $1 AND key = $2',
-      [ownerId, key],
-    );
-    return rows[0];
   }
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
-import { AppError } from '@app/errors';
 import { formatCents, toCents, type Cents } from '@app/money';
 import { Clock } from '../../common/clock';
 import { requestHash } from '../../common/idempotency';
@@ -308,12 +307,8 @@ export class ReinvestmentService {
 
     const hash = op.key ? requestHash(op.action, { accountId, body: op.body }) : undefined;
     // A key already used answers with what it wrote, even when the rule would now give nothing.
-    const replayed = async (m?: EntityManager) => {
-      if (!op.key) return undefined;
-      const stored = await this.repository.idempotencyKey(principal.userId, op.key, m);
-      if (stored && stored.request_hash !== hash) throw keyReused();
-      return stored?.transaction_ids;
-    };
+    const replayed = (m?: EntityManager) =>
+      op.key ? this.ledger.replayOf(principal.userId, op.key, hash!, m) : Promise.resolve(undefined);
     const earlier = await replayed();
     if (earlier) return this.replay(earlier);
 
@@ -356,9 +351,6 @@ export class ReinvestmentService {
     };
   }
 }
-
-const keyReused = () =>
-  new AppError('conflict', 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
 
 function pocketAccount(row: LockedAccount) {
   return { id: row.id, portfolioId: row.portfolio_id, type: row.type };

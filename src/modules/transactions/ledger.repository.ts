@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { baselineChanges } from './domain/movements';
 import type { LedgerName, PlannedTransaction, TransactionKind } from './domain/ledger.types';
-import { alreadyReversed, ledgerRefusal } from './transactions.errors';
+import { alreadyReversed, idempotencyKeyReused, ledgerRefusal } from './transactions.errors';
 
 export interface LedgerRequest {
   action: string;
@@ -162,6 +162,21 @@ export class LedgerRepository {
       return alreadyReversed(reversed?.reversesId ?? '');
     }
     return error;
+  }
+
+  /**
+   * The transactions an Idempotency-Key of this caller already wrote, if any; the key used with a
+   * different request (another hash) is refused. For writers that must answer a replay before
+   * planning (their plan depends on state the first request changed).
+   */
+  async replayOf(ownerId: string, key: string, hash: string, manager?: EntityManager): Promise<string[] | undefined> {
+    const rows: { request_hash: string; transaction_ids: string[] }[] = await (manager ?? this.db).query(
+      'SELECT request_hash, transaction_ids FROM idempotency_keys WHERE owner_id = $1 AND key = $2',
+      [ownerId, key],
+    );
+    if (!rows[0]) return undefined;
+    if (rows[0].request_hash !== hash) throw idempotencyKeyReused(key);
+    return rows[0].transaction_ids;
   }
 
   async findTransactions(ids: string[], manager?: EntityManager): Promise<TransactionRow[]> {
