@@ -13,8 +13,16 @@ const { randomBytes, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Client } = require('pg');
-const { ROOT, adminQuery, apiClient, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
-const { ensurePostgres, ensureRedis } = require('./services');
+const {
+  ROOT,
+  adminQuery,
+  apiClient,
+  databaseUrl,
+  freshDatabase,
+  startService,
+  stopService,
+  waitReady,
+} = require('./bench-common');
 
 const PORT = Number(process.env.BENCH_PORT || 3310);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -167,9 +175,7 @@ async function repositorySql(method, ...args) {
 
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/src/main.js'))) throw new Error('run npm run build first');
-  await ensurePostgres();
-  await ensureRedis(process.env.REDIS_URL);
-  await adminQuery(`CREATE DATABASE ${DB}`);
+  await freshDatabase(DB);
   const adminKey = `au_${randomBytes(32).toString('base64url')}`;
   const server = startService({
     port: PORT,

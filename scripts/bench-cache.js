@@ -19,8 +19,15 @@
 const { randomBytes } = require('node:crypto');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
-const { adminQuery, apiClient, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
-const { ensurePostgres, ensureRedis } = require('./services');
+const {
+  adminQuery,
+  apiClient,
+  databaseUrl,
+  freshDatabase,
+  startService,
+  stopService,
+  waitReady,
+} = require('./bench-common');
 
 const PORT = Number(process.env.BENCH_PORT || 3303);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -163,10 +170,7 @@ async function measure(title, makeNext, countHeader = false) {
 }
 
 async function main() {
-  await ensurePostgres();
-  await ensureRedis(process.env.REDIS_URL);
-  await adminQuery(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await adminQuery(`CREATE DATABASE ${DB}`);
+  await freshDatabase(DB);
 
   // Setup: a manager, its key, and the portfolios (three accounts each).
   const { key, accounts } = await withService('setup', {}, async () => {

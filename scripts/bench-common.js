@@ -3,6 +3,7 @@
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { Client } = require('pg');
+const { ensurePostgres, ensureRedis } = require('./services');
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -20,6 +21,14 @@ async function adminQuery(sql) {
   } finally {
     await client.end();
   }
+}
+
+/** Makes sure PostgreSQL and Redis run, then creates database `db` afresh (dropping a leftover). */
+async function freshDatabase(db, redisUrl = process.env.REDIS_URL) {
+  await ensurePostgres();
+  await ensureRedis(redisUrl);
+  await adminQuery(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await adminQuery(`CREATE DATABASE ${db}`);
 }
 
 /** Waits until the service at `base` answers its readiness probe (30 s at most). */
@@ -76,4 +85,4 @@ const apiClient = (base) =>
     return json;
   };
 
-module.exports = { ROOT, adminQuery, apiClient, databaseUrl, startService, stopService, waitReady };
+module.exports = { ROOT, adminQuery, apiClient, freshDatabase, databaseUrl, startService, stopService, waitReady };

@@ -12,8 +12,15 @@
 const { randomBytes, randomUUID } = require('node:crypto');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
-const { adminQuery, apiClient, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
-const { ensurePostgres, ensureRedis } = require('./services');
+const {
+  adminQuery,
+  apiClient,
+  databaseUrl,
+  freshDatabase,
+  startService,
+  stopService,
+  waitReady,
+} = require('./bench-common');
 
 const PORT = Number(process.env.BENCH_PORT || 3302);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -61,10 +68,7 @@ async function silentPremiums(db, targets, cents) {
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main() {
-  await ensurePostgres();
-  await ensureRedis(process.env.REDIS_URL);
-  await adminQuery(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await adminQuery(`CREATE DATABASE ${DB}`);
+  await freshDatabase(DB);
   const adminKey = `au_${randomBytes(32).toString('base64url')}`;
   const server = startService({
     port: PORT,

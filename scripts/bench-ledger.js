@@ -13,8 +13,7 @@ const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
-const { ROOT, adminQuery, apiClient, databaseUrl, startService, stopService, waitReady } = require('./bench-common');
-const { ensurePostgres, ensureRedis } = require('./services');
+const { ROOT, apiClient, databaseUrl, freshDatabase, startService, stopService, waitReady } = require('./bench-common');
 
 const PORT = Number(process.env.BENCH_PORT || 3300);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -51,13 +50,10 @@ function load(title, key, next, connections = CONNECTIONS) {
 }
 
 async function main() {
-  await ensurePostgres();
-  await ensureRedis(process.env.REDIS_URL);
   if (!require('node:fs').existsSync(path.join(ROOT, 'dist/src/main.js'))) {
     spawnSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit' });
   }
-  await adminQuery(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await adminQuery(`CREATE DATABASE ${DB}`);
+  await freshDatabase(DB);
 
   const adminKey = `au_${randomBytes(32).toString('base64url')}`;
   const server = startService({

@@ -16,8 +16,8 @@ const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Queue } = require('bullmq');
-const { ROOT, adminQuery, startService, stopService, waitReady } = require('./bench-common');
-const { ensurePostgres, ensureRedis, DEFAULT_REDIS_URL } = require('./services');
+const { ROOT, freshDatabase, startService, stopService, waitReady } = require('./bench-common');
+const { DEFAULT_REDIS_URL } = require('./services');
 
 if (!fs.existsSync(path.join(ROOT, 'dist/main.js'))) {
   spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
@@ -182,10 +182,7 @@ async function benchImport(adminKey) {
 
 async function main() {
   if (!(TASKS >= 1 && TASKS <= 100_000)) throw new Error('BENCH_TASKS must be between 1 and 100,000');
-  await ensurePostgres();
-  await ensureRedis(REDIS_URL);
-  await adminQuery(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await adminQuery(`CREATE DATABASE ${DB}`);
+  await freshDatabase(DB, REDIS_URL);
 
   const runs = [];
   for (const concurrency of CONCURRENCIES) runs.push(await run(concurrency));
