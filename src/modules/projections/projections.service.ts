@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { toCents } from '@app/money';
 import { projectionsConfig, type ProjectionsConfig } from '../../config/configuration';
 import { PortfolioAccessService } from '../accounts/portfolio-access.service';
-import { DEFAULT_CONFIG } from '../accounts/domain/account-config';
+import { DEFAULT_CONFIG, stripUndefined } from '../accounts/domain/account-config';
+import { percentToBasisPoints } from '../accounts/domain/percent';
 import type { TaskView } from '../async-tasks/dto/task.view';
 import { parseTaskId } from '../async-tasks/task-id';
 import { taskNotFound } from '../async-tasks/tasks.errors';
@@ -65,7 +66,7 @@ export class ProjectionsService {
     const rates = { ...PROJECTION_DEFAULTS.weeklyRates, ...stripUndefined(dto.weeklyRates ?? {}) };
     const params: ProjectionParams = {
       years: dto.years,
-      bufferBp: Math.round((dto.bufferPct ?? PROJECTION_DEFAULTS.bufferPct) * 100),
+      bufferBp: percentToBasisPoints(dto.bufferPct ?? PROJECTION_DEFAULTS.bufferPct)!, // the DTO allows 2 decimals
       weeklyRatesPpm: ratesPpm(rates),
       forkThreshold,
       mergeThreshold,
@@ -186,8 +187,4 @@ function ratesPpm(rates: Record<AccountKind, number>): Record<AccountKind, numbe
     return value;
   };
   return { gen: ppm('gen'), rev: ppm('rev'), com: ppm('com') };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

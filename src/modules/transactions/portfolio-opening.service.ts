@@ -9,7 +9,7 @@ import { AccountsRepository } from '../accounts/accounts.repository';
 import { AccountsService } from '../accounts/accounts.service';
 import { DEFAULT_CONFIG } from '../accounts/domain/account-config';
 import { ACCOUNT_TYPES } from '../accounts/domain/account-types';
-import { resolveAllocation } from '../accounts/domain/templates';
+import { DEFAULT_FORK_THRESHOLD, DEFAULT_MERGE_THRESHOLD, resolveAllocation } from '../accounts/domain/templates';
 import type { CreatedPortfolioView } from '../accounts/dto/account.view';
 import { toAccountView } from '../accounts/views';
 import { AuditService } from '../audit/audit.service';
@@ -19,9 +19,6 @@ import type { CreatePortfolioDto } from './dto/create-portfolio.dto';
 import { announcePosted } from './ledger.events';
 import type { PlannedTransaction } from './domain/ledger.types';
 import { LedgerRepository } from './ledger.repository';
-
-const DEFAULT_FORK_THRESHOLD = 5_000_000n; // 50,000.00
-const DEFAULT_MERGE_THRESHOLD = 50_000_000n; // 500,000.00
 
 /** Thrown inside the transaction to roll back a duplicate opening and answer with the first one. */
 class Replayed extends Error {

@@ -99,7 +99,8 @@ export function applyConfigPatch(current: AccountConfig, patch: AccountConfigPat
   return next;
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
+/** The fields of a patch that were given. */
+export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 

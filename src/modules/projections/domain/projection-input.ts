@@ -1,13 +1,23 @@
 import { splitByWeights } from '@app/money';
+import { DEFAULT_CONFIG } from '../../accounts/domain/account-config';
+import { DEFAULT_FORK_THRESHOLD, DEFAULT_MERGE_THRESHOLD, TEMPLATE_ALLOCATIONS } from '../../accounts/domain/templates';
 import type { AccountKind, ProjectionParams, StartState } from './projection';
 
 /** domain.md §7 (moderate template) and §1 (weekly targets), §4–§5 (thresholds), in request units. */
 export const PROJECTION_DEFAULTS = {
-  allocation: { gen: 40, rev: 30, com: 30 },
-  bufferPct: 5,
-  weeklyRates: { gen: 1.5, rev: 1.0, com: 0.5 },
-  forkThreshold: 5_000_000n,
-  mergeThreshold: 50_000_000n,
+  allocation: {
+    gen: TEMPLATE_ALLOCATIONS.moderate.gen,
+    rev: TEMPLATE_ALLOCATIONS.moderate.rev,
+    com: TEMPLATE_ALLOCATIONS.moderate.com,
+  },
+  bufferPct: TEMPLATE_ALLOCATIONS.moderate.bufferBp / 100,
+  weeklyRates: {
+    gen: DEFAULT_CONFIG.GEN.weeklyTargetPct,
+    rev: DEFAULT_CONFIG.REV.weeklyTargetPct,
+    com: DEFAULT_CONFIG.COM.weeklyTargetPct,
+  },
+  forkThreshold: DEFAULT_FORK_THRESHOLD,
+  mergeThreshold: DEFAULT_MERGE_THRESHOLD,
 } as const;
 
 export const MAX_YEARS = 50;
