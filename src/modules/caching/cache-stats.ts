@@ -1,4 +1,4 @@
-import { Counter, register } from 'prom-client';
+import { cacheEvictions as evictions, cacheHits as hits, cacheLoads as loads, cacheMisses as misses } from '../monitoring/metrics';
 import type { CacheNamespace } from './domain/cache-keys';
 
 export type CacheLevel = 'l1' | 'l2';
@@ -8,16 +8,6 @@ interface Counts {
   l2: { hits: number; misses: number };
   loads: number;
 }
-
-/** Registered once per process (prom-client refuses a name twice; tests start several apps). */
-function counter(name: string, help: string, labelNames: string[]) {
-  return (register.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames });
-}
-
-const hits = counter('alluse_cache_hits_total', 'Cache hits, by level and namespace', ['level', 'namespace']);
-const misses = counter('alluse_cache_misses_total', 'Cache misses, by level and namespace', ['level', 'namespace']);
-const evictions = counter('alluse_cache_evictions_total', 'L1 entries evicted to stay within bounds', ['namespace']);
-const loads = counter('alluse_cache_loads_total', 'Values loaded from the database on a miss', ['namespace']);
 
 /** Hits, misses, evictions and loads per level and namespace: for GET /v1/admin/cache and as Prometheus counters. */
 export class CacheStats {

@@ -1,8 +1,13 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { MetricsController } from './metrics.controller';
+import { ScrapeCollectors } from './scrape-collectors';
 
-/** `/metrics` for Prometheus: Node process metrics plus what the other modules register (the cache's counters). */
+/**
+ * `/metrics` for Prometheus: Node process metrics plus the service's own (metrics.ts). Global so
+ * that any module can register a scrape-time collector.
+ */
+@Global()
 @Module({
   imports: [
     PrometheusModule.register({
@@ -11,5 +16,7 @@ import { MetricsController } from './metrics.controller';
       defaultMetrics: { enabled: true, config: { prefix: 'alluse_' } },
     }),
   ],
+  providers: [ScrapeCollectors],
+  exports: [ScrapeCollectors],
 })
 export class MonitoringModule {}
