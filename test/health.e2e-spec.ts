@@ -1,6 +1,14 @@
 import { bearer, freePort, startTestApp, TestApp } from '@app/testing';
+import { MIGRATIONS } from '../src/database/data-source';
 
 const PROBES = ['/health/live', '/health/ready'];
+
+/** alluse_readiness_check_up by check, from a /metrics page. */
+function readinessGauges(metrics: string): Record<string, number> {
+  const gauges: Record<string, number> = {};
+  for (const m of metrics.matchAll(/^alluse_readiness_check_up\{check="(\w+)"\} (\d+)$/gm)) gauges[m[1]] = Number(m[2]);
+  return gauges;
+}
 
 describe('health probes (e2e)', () => {
   let t: TestApp;
@@ -21,12 +29,23 @@ describe('health probes (e2e)', () => {
     await t.http.get(path).set(bearer('au_not-a-key-that-was-ever-issued')).expect(200);
   });
 
-  it('lists the database and Redis as up when ready, and the cache as hearing invalidations', async () => {
+  it('lists the database, Redis, the queues and the migrations as up when ready, and the cache as hearing invalidations', async () => {
     const res = await t.http.get('/health/ready').expect(200);
     expect(res.body.details).toEqual({
       database: { status: 'up' },
       redis: { status: 'up' },
+      queues: { status: 'up' },
+      migrations: { status: 'up' },
       cache: { status: 'up', invalidations: 'subscribed' },
+    });
+  });
+
+  it('exports every readiness check as 1 in alluse_readiness_check_up', async () => {
+    expect(readinessGauges((await t.http.get('/metrics').expect(200)).text)).toEqual({
+      database: 1,
+      redis: 1,
+      queues: 1,
+      migrations: 1,
     });
   });
 
@@ -51,7 +70,7 @@ describe('health probes (e2e)', () => {
     });
     afterAll(() => down.close());
 
-    it('answers /health/ready with 503 NOT_READY naming Redis as down and the database as up', async () => {
+    it('answers /health/ready with 503 NOT_READY naming Redis and the queues as down, the database as up', async () => {
       const res = await down.http.get('/health/ready').expect(503);
 
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -62,8 +81,20 @@ describe('health probes (e2e)', () => {
         checks: {
           database: { status: 'up' },
           redis: { status: 'down' },
+          queues: { status: 'down', queues: expect.arrayContaining(['notifications', 'imports', 'growth']) },
+          migrations: { status: 'up' },
           cache: { status: 'up', invalidations: 'lost' }, // reads go on from L1 and the database
         },
+      });
+      expect(res.body.checks.queues.message).toMatch(/^queues not answering: /);
+    });
+
+    it('exports Redis and the queues as 0, the database and migrations as 1', async () => {
+      expect(readinessGauges((await down.http.get('/metrics').expect(200)).text)).toEqual({
+        database: 1,
+        redis: 0,
+        queues: 0,
+        migrations: 1,
       });
     });
 
@@ -74,6 +105,50 @@ describe('health probes (e2e)', () => {
     it('keeps serving the API (rate limits are not enforced rather than failing requests)', async () => {
       const res = await down.http.get('/v1/users/me').set(bearer(down.adminKey)).expect(200);
       expect(res.body.role).toBe('admin');
+    });
+  });
+
+  describe('with a migration not applied', () => {
+    let behind: TestApp;
+    const latest = new MIGRATIONS[MIGRATIONS.length - 1]().name;
+
+    beforeAll(async () => {
+      // Its own database: the schema is all there, but the record says the latest migration is
+      // pending, which is what the check reads (schema_migrations, as TypeORM keeps it).
+      behind = await startTestApp('health');
+      behind.db.on('error', () => undefined); // see above
+      await behind.db.query('DELETE FROM schema_migrations WHERE name = $1', [latest]);
+    });
+    afterAll(() => behind.close());
+
+    it('answers /health/ready with 503 naming the pending migration', async () => {
+      const res = await behind.http.get('/health/ready').expect(503);
+      expect(res.body).toMatchObject({
+        code: 'NOT_READY',
+        checks: {
+          database: { status: 'up' },
+          redis: { status: 'up' },
+          queues: { status: 'up' },
+          migrations: { status: 'down', pending: [latest], message: `pending migrations: ${latest}` },
+        },
+      });
+    });
+
+    it('exports migrations as 0 and the rest as 1', async () => {
+      expect(readinessGauges((await behind.http.get('/metrics').expect(200)).text)).toEqual({
+        database: 1,
+        redis: 1,
+        queues: 1,
+        migrations: 0,
+      });
+    });
+
+    it('is ready again once the migration is recorded', async () => {
+      await behind.db.query('INSERT INTO schema_migrations ("timestamp", name) VALUES ($1, $2)', [
+        Number(latest.slice(-13)),
+        latest,
+      ]);
+      await behind.http.get('/health/ready').expect(200);
     });
   });
 });

@@ -22,6 +22,6 @@ import { WorkersService } from './workers.service';
     TaskProcessors,
     WorkersService,
   ],
-  exports: [TasksProducer, OutboundHttp, TaskProcessors, TasksService],
+  exports: [TasksProducer, OutboundHttp, TaskProcessors, TasksService, QueueRegistry],
 })
 export class AsyncTasksModule {}

@@ -1,0 +1,122 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../database/data-source';
+import { RedisService } from '../../infrastructure/redis.service';
+import { QueueRegistry } from '../async-tasks/queue-registry.service';
+import { CacheService } from '../caching/cache.service';
+import { readinessCheck } from '../monitoring/metrics';
+import { ScrapeCollectors } from '../monitoring/scrape-collectors';
+
+/** The checks that decide readiness; each is exported as alluse_readiness_check_up{check}. */
+export const READINESS_CHECKS = ['database', 'redis', 'queues', 'migrations'] as const;
+export type ReadinessCheck = (typeof READINESS_CHECKS)[number];
+
+/** How long one check may take when the probe asks. */
+export const PROBE_TIMEOUT_MS = 1_500;
+/** Shorter at scrape time: a scrape collector is cut off after 1 s, and its gauges would keep stale values. */
+const SCRAPE_TIMEOUT_MS = 750;
+
+/** Every migration the code expects, by the name TypeORM records in schema_migrations. */
+const EXPECTED_MIGRATIONS = MIGRATIONS.map((M) => new M().name ?? M.name);
+
+/** A failure that carries what the probe should show besides the message (the pending migrations). */
+class CheckFailed extends Error {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Readiness, in one place: the probe (/health/ready) and the scrape collector behind
+ * alluse_readiness_check_up run the same checks, each bounded by a timeout, all at once.
+ */
+@Injectable()
+export class ReadinessService implements OnModuleInit {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly redis: RedisService,
+    private readonly queues: QueueRegistry,
+    private readonly cache: CacheService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly collectors: ScrapeCollectors,
+  ) {}
+
+  onModuleInit(): void {
+    this.collectors.register(async () => {
+      const results = await this.check(SCRAPE_TIMEOUT_MS);
+      for (const name of READINESS_CHECKS) readinessCheck.set({ check: name }, results[name].status === 'up' ? 1 : 0);
+    });
+  }
+
+  /**
+   * Runs every check; a check that fails or takes longer than `timeoutMs` is down. Also reports
+   * the cache, which never fails readiness (reads carry on from L1 and the database) but says
+   * when this instance no longer hears other instances' invalidations.
+   */
+  async check(timeoutMs = PROBE_TIMEOUT_MS): Promise<Record<ReadinessCheck | 'cache', HealthIndicatorResult[string]>> {
+    const [database, redis, queues, migrations] = await Promise.all([
+      this.run('database', timeoutMs, async () => {
+        await this.dataSource.query('SELECT 1');
+      }),
+      this.run('redis', timeoutMs, () => this.redis.ping(timeoutMs)),
+      this.run('queues', timeoutMs, () => this.pingQueues(timeoutMs - 100)),
+      this.run('migrations', timeoutMs, () => this.checkMigrations()),
+    ]);
+    const cache = this.indicators
+      .check('cache')
+      .up({ invalidations: this.cache.coherent ? 'subscribed' : 'lost' }).cache;
+    return { database, redis, queues, migrations, cache };
+  }
+
+  /** Each BullMQ queue's own Redis connection answers PING (they are not the shared client). */
+  private async pingQueues(timeoutMs: number): Promise<void> {
+    // Their connections queue commands while Redis is away (BullMQ needs that): bound each one.
+    const outcomes = await Promise.allSettled(
+      this.queues
+        .all()
+        .map(({ queue }) => within(timeoutMs, async () => (await queue.getBackend().client).runCommand('ping', []))),
+    );
+    const failed = this.queues.all().filter((_, i) => outcomes[i].status === 'rejected');
+    if (failed.length) {
+      const names = failed.map((q) => q.name);
+      throw new CheckFailed(`queues not answering: ${names.join(', ')}`, { queues: names });
+    }
+  }
+
+  /** Every migration in MIGRATIONS is recorded as applied; names the pending ones otherwise. */
+  private async checkMigrations(): Promise<void> {
+    const rows: { name: string }[] = await this.dataSource.query('SELECT name FROM schema_migrations');
+    const applied = new Set(rows.map((r) => r.name));
+    const pending = EXPECTED_MIGRATIONS.filter((name) => !applied.has(name));
+    if (pending.length) throw new CheckFailed(`pending migrations: ${pending.join(', ')}`, { pending });
+  }
+
+  private async run(name: ReadinessCheck, timeoutMs: number, work: () => Promise<void>) {
+    const indicator = this.indicators.check(name);
+    try {
+      await within(timeoutMs, work);
+      return indicator.up()[name];
+    } catch (error) {
+      const details = error instanceof CheckFailed ? error.details : {};
+      return indicator.down({ message: (error as Error).message, ...details })[name];
+    }
+  }
+}
+
+/** The result of `work`, or a rejection once `ms` have passed (the work itself is not waited for). */
+async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work(), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
