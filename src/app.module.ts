@@ -16,6 +16,7 @@ import { buildDataSourceOptions } from './database/data-source';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { RedisService } from './infrastructure/redis.service';
 import { AccountsModule } from './modules/accounts/accounts.module';
+import { AlertsModule } from './modules/alerts/alerts.module';
 import { CachingModule } from './modules/caching/caching.module';
 import { AnalyticsModule } from './modules/analytics/analytics.module';
 import { AsyncTasksModule } from './modules/async-tasks/async-tasks.module';
@@ -58,6 +59,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     ReinvestmentModule,
     AnalyticsModule,
     ProjectionsModule,
+    AlertsModule,
   ],
   providers: [
     // Order matters: authenticate first, then count the request against the caller's key.

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { QUEUE_NAMES, QUEUES, type QueueName } from '../modules/async-tasks/queues';
-import { readBool, readCron, readEnum, readInt, readString, readTimeZone, readUrl } from './env';
+import { readBool, readCron, readEnum, readInt, readOptionalUrl, readString, readTimeZone, readUrl } from './env';
 export { EnvError } from './env';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -106,6 +106,16 @@ export const cacheConfig = registerAs('cache', () => ({
   warmPortfolios: readInt(process.env, 'CACHE_WARM_PORTFOLIOS', 50, 0, 100_000),
 }));
 
+/** The Alertmanager receiver (POST /v1/alerts/webhook) and where it forwards alert changes. */
+export const alertsConfig = registerAs('alerts', () => ({
+  /** Alertmanager sends it as `Authorization: Bearer <secret>`; unset, the receiver refuses every call. */
+  webhookSecret: readString(process.env, 'ALERTS_WEBHOOK_SECRET', 16),
+  /** A generic JSON webhook that receives every alert that starts firing or resolves. */
+  notifyWebhookUrl: readOptionalUrl(process.env, 'ALERTS_NOTIFY_WEBHOOK_URL', ['http:', 'https:']),
+  /** A Slack-compatible incoming webhook (`{text}`) that receives the same, as readable text. */
+  notifySlackUrl: readOptionalUrl(process.env, 'ALERTS_NOTIFY_SLACK_URL', ['http:', 'https:']),
+}));
+
 export interface QueueSettings {
   /** Jobs one worker process runs at once. */
   concurrency: number;
@@ -125,6 +135,7 @@ export type TasksConfig = ReturnType<typeof tasksConfig>;
 export type GrowthConfig = ReturnType<typeof growthConfig>;
 export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type ProjectionsConfig = ReturnType<typeof projectionsConfig>;
+export type AlertsConfig = ReturnType<typeof alertsConfig>;
 
 /** Evaluated once at boot so that a bad variable stops start-up before anything connects. */
 export const allConfigs = [
@@ -136,6 +147,7 @@ export const allConfigs = [
   growthConfig,
   projectionsConfig,
   cacheConfig,
+  alertsConfig,
 ];
 
 export function validateConfiguration(): void {

@@ -40,6 +40,11 @@ export function readUrl(env: Env, name: string, fallback: string | undefined, pr
   return raw;
 }
 
+/** A URL that may be left unset (undefined then); when set, it is checked like readUrl. */
+export function readOptionalUrl(env: Env, name: string, protocols: string[]): string | undefined {
+  return env[name] ? readUrl(env, name, undefined, protocols) : undefined;
+}
+
 export function readEnum<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -27,6 +27,8 @@ export interface NotificationPayload {
   url: string;
   event: string;
   data: Record<string, unknown>;
+  /** What a Slack message says instead of the event and its data as JSON (alerts use it). */
+  text?: string;
 }
 
 export interface DiagnosticPayload {

@@ -18,7 +18,7 @@ export class NotificationProcessor {
     const data = results.length ? { ...job.data.data, results } : job.data.data;
     const body =
       channel === 'slack'
-        ? { text: `*${event}*\n${'```'}${JSON.stringify(data, null, 2)}${'```'}` }
+        ? { text: job.data.text ?? `*${event}*\n${'```'}${JSON.stringify(data, null, 2)}${'```'}` }
         : { event, data, correlationId: job.data.meta.correlationId, sentAt: new Date().toISOString() };
     try {
       const status = await this.http.postJson(url, body);

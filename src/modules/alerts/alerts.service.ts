@@ -1,0 +1,167 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { validationError } from '@app/errors';
+import { alertsConfig, type AlertsConfig } from '../../config/configuration';
+import { keysetPage } from '../../common/pagination';
+import type { NotificationPayload } from '../async-tasks/queues';
+import { TasksProducer } from '../async-tasks/tasks.producer';
+import { alertsForwarded, alertsReceived } from '../monitoring/metrics';
+import { AlertRow, AlertsRepository } from './alerts.repository';
+import { forwardingUnavailable, receiverNotConfigured, webhookUnauthenticated } from './alerts.errors';
+import { alertText, parseAlertmanagerWebhook, type ReceivedAlert } from './domain/alertmanager-webhook';
+import type { AlertsPageView, AlertsQueryDto, AlertView, WebhookReceiptView } from './dto/alerts.dto';
+
+/** How long queuing the notifications may take before the call is answered 503 (Alertmanager retries). */
+const QUEUE_TIMEOUT_MS = 2_000;
+const RETRY_AFTER_SECONDS = 10;
+
+type Channel = NotificationPayload['channel'];
+
+/**
+ * Receives Alertmanager's webhook: records every alert (idempotently, per fingerprint and start),
+ * and queues a notification to each configured channel for each alert that started firing or
+ * resolved. The notifications queue delivers them with retries, a circuit breaker per destination
+ * and dead letters.
+ */
+@Injectable()
+export class AlertsService {
+  private readonly logger = new Logger(AlertsService.name);
+  private readonly channels: { channel: Channel; url: string }[];
+  private readonly secretDigest?: Buffer;
+
+  constructor(
+    @Inject(alertsConfig.KEY) config: AlertsConfig,
+    private readonly repository: AlertsRepository,
+    private readonly producer: TasksProducer,
+  ) {
+    this.channels = [
+      ...(config.notifyWebhookUrl ? [{ channel: 'webhook' as const, url: config.notifyWebhookUrl }] : []),
+      ...(config.notifySlackUrl ? [{ channel: 'slack' as const, url: config.notifySlackUrl }] : []),
+    ];
+    this.secretDigest = config.webhookSecret ? digest(config.webhookSecret) : undefined;
+  }
+
+  async receive(authorization: string | undefined, body: unknown): Promise<WebhookReceiptView> {
+    this.authenticate(authorization);
+    const parsed = parseAlertmanagerWebhook(body);
+    if (!parsed.ok) {
+      throw validationError(
+        `invalid Alertmanager webhook payload: ${parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+        parsed.errors,
+      );
+    }
+    for (const alert of parsed.alerts) alertsReceived.inc({ status: alert.status });
+
+    const changed = await this.repository.upsert(parsed.alerts);
+    const forwarded = await this.forward(changed);
+    await this.repository.markForwarded(changed);
+    return { received: parsed.alerts.length, changed: changed.length, forwarded };
+  }
+
+  page(q: AlertsQueryDto): Promise<AlertsPageView> {
+    return keysetPage(
+      q.limit ?? 100,
+      (limit) => this.repository.list({ status: q.status, beforeId: q.cursor, limit }),
+      (row) => row.id,
+      toView,
+    );
+  }
+
+  /** Constant-time comparison of digests (equal length whatever was sent). */
+  private authenticate(authorization: string | undefined): void {
+    if (!this.secretDigest) throw receiverNotConfigured();
+    const match = /^Bearer (.+)$/.exec(authorization?.trim() ?? '');
+    if (!match || !timingSafeEqual(digest(match[1]), this.secretDigest)) throw webhookUnauthenticated();
+  }
+
+  /**
+   * Queues one notification per changed alert and channel. The job id names the occurrence, its
+   * status and the channel, so a call Alertmanager repeats (or two calls racing) queue it once.
+   */
+  private async forward(changed: AlertRow[]): Promise<number> {
+    const tasks = changed.flatMap((row) => {
+      const alert = toReceived(row);
+      return this.channels.map(({ channel, url }) => ({
+        name: `alert.${alert.status}`,
+        payload: {
+          channel,
+          url,
+          event: `alert.${alert.status}`,
+          data: notificationData(row),
+          text: alertText(alert),
+        },
+        options: {
+          jobId: `alert-${row.fingerprint}-${row.starts_at.getTime()}-${row.status}-${channel}`,
+          priority: 'high' as const,
+        },
+      }));
+    });
+    if (tasks.length === 0) return 0;
+    const queued = await valueOrError(this.producer.addBulk('notifications', tasks), QUEUE_TIMEOUT_MS);
+    if (queued !== true) {
+      this.logger.warn(`alert notifications not queued: ${queued.message}`);
+      throw forwardingUnavailable(RETRY_AFTER_SECONDS);
+    }
+    for (const task of tasks) alertsForwarded.inc({ channel: task.payload.channel });
+    return tasks.length;
+  }
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** true once `work` is done, or the error it failed with (a timeout too; the work is not waited for). */
+async function valueOrError(work: Promise<unknown>, ms: number): Promise<true | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<Error>((resolve) => {
+    timer = setTimeout(() => resolve(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true as const,
+        (error: Error) => error,
+      ),
+      expired,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function toReceived(r: AlertRow): ReceivedAlert {
+  return {
+    fingerprint: r.fingerprint,
+    name: r.name,
+    status: r.status,
+    severity: r.severity,
+    labels: r.labels,
+    annotations: r.annotations,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    generatorUrl: r.generator_url,
+  };
+}
+
+function notificationData(r: AlertRow): Record<string, unknown> {
+  const { receivedAt: _r, updatedAt: _u, id: _id, ...data } = toView(r);
+  return data;
+}
+
+function toView(r: AlertRow): AlertView {
+  return {
+    id: r.id,
+    fingerprint: r.fingerprint,
+    name: r.name,
+    status: r.status,
+    severity: r.severity,
+    labels: r.labels,
+    annotations: r.annotations,
+    startsAt: r.starts_at.toISOString(),
+    endsAt: r.ends_at?.toISOString() ?? null,
+    generatorURL: r.generator_url,
+    receivedAt: r.received_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
