@@ -241,7 +241,32 @@ async function ensureRedis(url = DEFAULT_REDIS_URL, { install = false } = {}) {
   log(`Redis is answering on 127.0.0.1:${port}`);
 }
 
-module.exports = { ensurePostgres, ensureRedis, isLocalUrl, DEFAULT_REDIS_URL };
+// ---------------------------------------------------------------------------------------------
+// Prometheus and Alertmanager (the alert rules' tests run the real binaries)
+
+const MONITORING_TOOLS = {
+  prometheus: 'prometheus',
+  promtool: 'prometheus',
+  'prometheus-alertmanager': 'prometheus-alertmanager',
+  amtool: 'prometheus-alertmanager',
+};
+
+/** Makes sure prometheus, promtool, prometheus-alertmanager and amtool are on PATH, installing them as root. */
+function ensureMonitoringTools() {
+  const missing = () => Object.keys(MONITORING_TOOLS).filter((command) => !which(command));
+  if (missing().length === 0) return;
+  const packages = [...new Set(missing().map((command) => MONITORING_TOOLS[command]))];
+  if (!isRoot()) {
+    throw new Error(
+      `${missing().join(', ')} not found on PATH: the alerting specs run them. ` +
+        `Install them with \`apt-get install -y ${packages.join(' ')}\` (as root).`,
+    );
+  }
+  aptInstall(packages);
+  if (missing().length) throw new Error(`apt-get installed ${packages.join(' ')} but ${missing().join(', ')} is still missing`);
+}
+
+module.exports = { ensurePostgres, ensureRedis, ensureMonitoringTools, isLocalUrl, DEFAULT_REDIS_URL };
 
 if (require.main === module) {
   (async () => {

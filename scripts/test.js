@@ -6,7 +6,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
-const { ensurePostgres, ensureRedis, isLocalUrl, DEFAULT_REDIS_URL } = require('./services');
+const { ensureMonitoringTools, ensurePostgres, ensureRedis, isLocalUrl, DEFAULT_REDIS_URL } = require('./services');
 
 const root = path.resolve(__dirname, '..');
 
@@ -18,6 +18,7 @@ async function main() {
   // Only the local server is ours to start; a TEST_DATABASE_URL elsewhere is used as given.
   if (isLocalUrl(process.env.TEST_DATABASE_URL)) await ensurePostgres();
   await ensureRedis(process.env.REDIS_URL, { install: true });
+  ensureMonitoringTools(); // the alerting specs run promtool, amtool, prometheus and alertmanager
 
   // The process spec runs the built service (dist/src/main.js) as operators do: build it first.
   const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
