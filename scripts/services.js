@@ -263,7 +263,8 @@ function ensureMonitoringTools() {
     );
   }
   aptInstall(packages);
-  if (missing().length) throw new Error(`apt-get installed ${packages.join(' ')} but ${missing().join(', ')} is still missing`);
+  if (missing().length)
+    throw new Error(`apt-get installed ${packages.join(' ')} but ${missing().join(', ')} is still missing`);
 }
 
 module.exports = { ensurePostgres, ensureRedis, ensureMonitoringTools, isLocalUrl, DEFAULT_REDIS_URL };
