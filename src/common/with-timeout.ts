@@ -24,3 +24,16 @@ export async function valueWithin<T>(work: Promise<T>, ms: number): Promise<T | 
     clearTimeout(timer);
   }
 }
+
+/** The result of `work`, or a rejection once `ms` have passed (the work itself is not waited for). */
+export async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

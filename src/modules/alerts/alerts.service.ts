@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { validationError } from '@app/errors';
 import { alertsConfig, type AlertsConfig } from '../../config/configuration';
 import { keysetPage } from '../../common/pagination';
+import { within } from '../../common/with-timeout';
 import type { NotificationPayload } from '../async-tasks/queues';
 import { TasksProducer } from '../async-tasks/tasks.producer';
 import { alertsForwarded, alertsReceived } from '../monitoring/metrics';
@@ -97,9 +98,10 @@ export class AlertsService {
       }));
     });
     if (tasks.length === 0) return 0;
-    const queued = await valueOrError(this.producer.addBulk('notifications', tasks), QUEUE_TIMEOUT_MS);
-    if (queued !== true) {
-      this.logger.warn(`alert notifications not queued: ${queued.message}`);
+    try {
+      await within(this.producer.addBulk('notifications', tasks), QUEUE_TIMEOUT_MS);
+    } catch (error) {
+      this.logger.warn(`alert notifications not queued: ${(error as Error).message}`);
       throw forwardingUnavailable(RETRY_AFTER_SECONDS);
     }
     for (const task of tasks) alertsForwarded.inc({ channel: task.payload.channel });
@@ -109,25 +111,6 @@ export class AlertsService {
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
-}
-
-/** true once `work` is done, or the error it failed with (a timeout too; the work is not waited for). */
-async function valueOrError(work: Promise<unknown>, ms: number): Promise<true | Error> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<Error>((resolve) => {
-    timer = setTimeout(() => resolve(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        () => true as const,
-        (error: Error) => error,
-      ),
-      expired,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function toReceived(r: AlertRow): ReceivedAlert {

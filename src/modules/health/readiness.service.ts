@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { within } from '../../common/with-timeout';
 import { MIGRATIONS } from '../../database/data-source';
 import { RedisService } from '../../infrastructure/redis.service';
 import { QueueRegistry } from '../async-tasks/queue-registry.service';
@@ -77,9 +78,12 @@ export class ReadinessService implements OnModuleInit {
   private async pingQueues(timeoutMs: number): Promise<void> {
     // Their connections queue commands while Redis is away (BullMQ needs that): bound each one.
     const outcomes = await Promise.allSettled(
-      this.queues
-        .all()
-        .map(({ queue }) => within(timeoutMs, async () => (await queue.getBackend().client).runCommand('ping', []))),
+      this.queues.all().map(({ queue }) =>
+        within(
+          queue.getBackend().client.then((client) => client.runCommand('ping', [])),
+          timeoutMs,
+        ),
+      ),
     );
     const failed = this.queues.all().filter((_, i) => outcomes[i].status === 'rejected');
     if (failed.length) {
@@ -99,24 +103,11 @@ export class ReadinessService implements OnModuleInit {
   private async run(name: ReadinessCheck, timeoutMs: number, work: () => Promise<void>) {
     const indicator = this.indicators.check(name);
     try {
-      await within(timeoutMs, work);
+      await within(work(), timeoutMs);
       return indicator.up()[name];
     } catch (error) {
       const details = error instanceof CheckFailed ? error.details : {};
       return indicator.down({ message: (error as Error).message, ...details })[name];
     }
-  }
-}
-
-/** The result of `work`, or a rejection once `ms` have passed (the work itself is not waited for). */
-async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work(), expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }
