@@ -27,6 +27,7 @@ import { ForkMergeModule } from './modules/fork-merge/fork-merge.module';
 import { HealthModule } from './modules/health/health.module';
 import { MonitoringModule } from './modules/monitoring/monitoring.module';
 import { ProjectionsModule } from './modules/projections/projections.module';
+import { QueryAnalyzerModule } from './modules/query-analyzer/query-analyzer.module';
 import { ReinvestmentModule } from './modules/reinvestment/reinvestment.module';
 import { TransactionsModule } from './modules/transactions/transactions.module';
 
@@ -58,6 +59,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     ReinvestmentModule,
     AnalyticsModule,
     ProjectionsModule,
+    QueryAnalyzerModule,
   ],
   providers: [
     // Order matters: authenticate first, then count the request against the caller's key.
