@@ -6,7 +6,7 @@ import { Optional } from '../../../common/validators';
 export const STATEMENT_ORDERS = ['total', 'mean', 'calls'] as const;
 
 export class StatementsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @Optional()
   @Type(() => Number)
   @IsInt()
