@@ -25,6 +25,8 @@ export const JOB_STATES = [
  */
 @Injectable()
 export class QueueMetrics implements OnModuleInit {
+  private inFlight?: Promise<void>;
+
   constructor(
     private readonly registry: QueueRegistry,
     private readonly collectors: ScrapeCollectors,
@@ -40,7 +42,16 @@ export class QueueMetrics implements OnModuleInit {
     this.collectors.register(() => this.collect());
   }
 
-  private async collect(): Promise<void> {
+  /**
+   * While Redis is unreachable the counts wait for it (the queues' connections retry forever):
+   * a scrape then reuses the collection still waiting instead of queueing another behind it.
+   */
+  private collect(): Promise<void> {
+    this.inFlight ??= this.countJobs().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async countJobs(): Promise<void> {
     await Promise.all(
       this.registry.all().map(async ({ name, queue }) => {
         const counts = await queue.getJobCounts(...JOB_STATES);
