@@ -8,8 +8,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   allConfigs,
   databaseConfig,
+  metricsConfig,
   rateLimitConfig,
   type DatabaseConfig,
+  type MetricsConfig,
   type RateLimitConfig,
 } from './config/configuration';
 import { buildDataSourceOptions } from './database/data-source';
@@ -37,8 +39,9 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     InfrastructureModule,
     EventEmitterModule.forRoot(),
     TypeOrmModule.forRootAsync({
-      inject: [databaseConfig.KEY],
-      useFactory: (db: DatabaseConfig) => buildDataSourceOptions(db),
+      inject: [databaseConfig.KEY, metricsConfig.KEY],
+      useFactory: (db: DatabaseConfig, metrics: MetricsConfig) =>
+        buildDataSourceOptions({ ...db, timeQueries: metrics.enabled ? { slowQueryMs: db.slowQueryMs } : undefined }),
     }),
     ThrottlerModule.forRootAsync({
       inject: [rateLimitConfig.KEY, RedisService],
