@@ -24,7 +24,7 @@ const LATENCY_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 /** Tasks and growth operations run longer: 5 ms up to 5 min. */
 const TASK_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
-// HTTP (the metrics interceptor). `route` is the route template (`/v1/accounts/:id`), never the raw URL.
+// HTTP (the Fastify hook in http-metrics.ts). `route` is the route template (`/v1/accounts/:id`), never the raw URL.
 export const httpRequests = counter(
   'alluse_http_requests_total',
   'HTTP requests answered, by route template, method and status',
