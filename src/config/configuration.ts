@@ -114,6 +114,8 @@ export const metricsConfig = registerAs('metrics', () => ({
   enabled: readBool(process.env, 'METRICS_ENABLED', true),
   /** How often the book gauges (accounts, portfolios, units) are read from the database. */
   refreshMs: readInt(process.env, 'METRICS_REFRESH_MS', 15_000, 10, 3_600_000),
+  /** Where `node dist/worker.js` serves its own /metrics (its tasks' metrics); 0: not at all. */
+  workerPort: readInt(process.env, 'WORKER_METRICS_PORT', 9464, 0, 65535),
 }));
 
 export interface QueueSettings {
