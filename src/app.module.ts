@@ -8,8 +8,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   allConfigs,
   databaseConfig,
+  metricsConfig,
   rateLimitConfig,
   type DatabaseConfig,
+  type MetricsConfig,
   type RateLimitConfig,
 } from './config/configuration';
 import { buildDataSourceOptions } from './database/data-source';
@@ -28,6 +30,7 @@ import { ForkMergeModule } from './modules/fork-merge/fork-merge.module';
 import { HealthModule } from './modules/health/health.module';
 import { MonitoringModule } from './modules/monitoring/monitoring.module';
 import { ProjectionsModule } from './modules/projections/projections.module';
+import { QueryAnalyzerModule } from './modules/query-analyzer/query-analyzer.module';
 import { ReinvestmentModule } from './modules/reinvestment/reinvestment.module';
 import { TransactionsModule } from './modules/transactions/transactions.module';
 
@@ -37,8 +40,9 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     InfrastructureModule,
     EventEmitterModule.forRoot(),
     TypeOrmModule.forRootAsync({
-      inject: [databaseConfig.KEY],
-      useFactory: (db: DatabaseConfig) => buildDataSourceOptions(db),
+      inject: [databaseConfig.KEY, metricsConfig.KEY],
+      useFactory: (db: DatabaseConfig, metrics: MetricsConfig) =>
+        buildDataSourceOptions({ ...db, timeQueries: metrics.enabled ? { slowQueryMs: db.slowQueryMs } : undefined }),
     }),
     ThrottlerModule.forRootAsync({
       inject: [rateLimitConfig.KEY, RedisService],
@@ -60,6 +64,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
     AnalyticsModule,
     ProjectionsModule,
     AlertsModule,
+    QueryAnalyzerModule,
   ],
   providers: [
     // Order matters: authenticate first, then count the request against the caller's key.

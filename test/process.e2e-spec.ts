@@ -8,6 +8,7 @@ import {
   createUser,
   databaseUrl,
   dropTestDatabase,
+  freePort,
   ledgerViolations,
   openPortfolio,
   startTestApp,
@@ -24,7 +25,7 @@ const ADMIN_KEY = 'au_process_spec_admin_key_0123456789abcdef';
 
 function start(env: Record<string, string>, entry = MAIN) {
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -140,15 +141,18 @@ describe('the service process (e2e)', () => {
   describe('worker process', () => {
     let api: TestApp;
     let worker: ReturnType<typeof start>;
+    let metricsPort: number;
 
     beforeAll(async () => {
       // The API runs no workers: only the separate worker process can run the tasks.
       api = await startTestApp('worker', { env: { TASKS_RUN_WORKERS: 'false' } });
+      metricsPort = await freePort();
       worker = start(
         {
           DATABASE_URL: databaseUrl(api.databaseName),
           REDIS_KEY_PREFIX: `test:${api.databaseName}:`,
           TASKS_SHUTDOWN_GRACE_MS: '20000',
+          WORKER_METRICS_PORT: String(metricsPort),
         },
         WORKER,
       );
@@ -170,6 +174,19 @@ describe('the service process (e2e)', () => {
       for (let i = 0; i < 400 && (await state(quick)).state !== 'completed'; i++)
         await new Promise((r) => setTimeout(r, 25));
       expect((await state(quick)).state).toBe('completed');
+
+      // The worker has no API, but serves the metrics of the tasks it runs.
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const completed = metrics
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('alluse_task_duration_seconds_count{') &&
+            l.includes('queue="diagnostics"') &&
+            l.includes('outcome="completed"'),
+        );
+      expect(Number(completed?.split(' ').pop())).toBeGreaterThanOrEqual(1);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status).toBe(404);
 
       const long = await submit({ mode: 'wait', durationMs: 1500 });
       for (let i = 0; i < 200 && (await state(long)).state !== 'active'; i++)

@@ -25,6 +25,8 @@ export const databaseConfig = registerAs('database', () => ({
   writeConcurrency: readInt(process.env, 'LEDGER_WRITE_CONCURRENCY', 4, 1, 256),
   /** Batches running at once per instance: more only queue on each other's row locks in PostgreSQL. */
   batchConcurrency: readInt(process.env, 'LEDGER_BATCH_CONCURRENCY', 2, 1, 64),
+  /** Statements slower than this are counted (alluse_db_slow_queries_total) and logged at warn, without parameters. */
+  slowQueryMs: readInt(process.env, 'DATABASE_SLOW_QUERY_MS', 500, 0, 600_000),
 }));
 
 export const redisConfig = registerAs('redis', () => ({
@@ -116,6 +118,16 @@ export const alertsConfig = registerAs('alerts', () => ({
   notifySlackUrl: readOptionalUrl(process.env, 'ALERTS_NOTIFY_SLACK_URL', ['http:', 'https:']),
 }));
 
+/** Prometheus metrics (docs/metrics.md). */
+export const metricsConfig = registerAs('metrics', () => ({
+  /** Off: no HTTP hook and no query timing (to measure their cost); /metrics still answers. */
+  enabled: readBool(process.env, 'METRICS_ENABLED', true),
+  /** How often the book gauges (accounts, portfolios, units) are read from the database. */
+  refreshMs: readInt(process.env, 'METRICS_REFRESH_MS', 15_000, 10, 3_600_000),
+  /** Where `node dist/worker.js` serves its own /metrics (its tasks' metrics); 0: not at all. */
+  workerPort: readInt(process.env, 'WORKER_METRICS_PORT', 9464, 0, 65535),
+}));
+
 export interface QueueSettings {
   /** Jobs one worker process runs at once. */
   concurrency: number;
@@ -136,6 +148,7 @@ export type GrowthConfig = ReturnType<typeof growthConfig>;
 export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type ProjectionsConfig = ReturnType<typeof projectionsConfig>;
 export type AlertsConfig = ReturnType<typeof alertsConfig>;
+export type MetricsConfig = ReturnType<typeof metricsConfig>;
 
 /** Evaluated once at boot so that a bad variable stops start-up before anything connects. */
 export const allConfigs = [
@@ -148,6 +161,7 @@ export const allConfigs = [
   projectionsConfig,
   cacheConfig,
   alertsConfig,
+  metricsConfig,
 ];
 
 export function validateConfiguration(): void {

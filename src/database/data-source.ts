@@ -3,11 +3,14 @@ import { InitialSchema1764400000000 } from './migrations/1764400000000-initial-s
 import { Imports1764500000000 } from './migrations/1764500000000-imports';
 import { Growth1764600000000 } from './migrations/1764600000000-growth';
 import { Alerts1764700000000 } from './migrations/1764700000000-alerts';
+import { timedClient } from './timed-client';
 
 export interface DataSourceSettings {
   url: string;
   poolSize: number;
   statementTimeoutMs: number;
+  /** Time every statement of this pool (metrics), counting those at least this slow; absent: no timing (migrations). */
+  timeQueries?: { slowQueryMs: number };
 }
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
@@ -28,6 +31,7 @@ export function buildDataSourceOptions(settings: DataSourceSettings): DataSource
       max: settings.poolSize,
       statement_timeout: settings.statementTimeoutMs || undefined,
       application_name: 'alluse-api',
+      ...(settings.timeQueries && { Client: timedClient(settings.timeQueries.slowQueryMs) }),
     },
   };
 }

@@ -22,6 +22,11 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Reuse an existing database (a second instance against the same data). */
   databaseName?: string;
+  /**
+   * A full DATABASE_URL, for a database on another server (e.g. a throwaway cluster): used as is,
+   * migrated by the caller, never created or dropped here.
+   */
+  databaseUrl?: string;
 }
 
 /**
@@ -29,10 +34,12 @@ export interface TestAppOptions {
  * and an admin key to start from.
  */
 export async function startTestApp(label: string, options: TestAppOptions = {}): Promise<TestApp> {
-  const databaseName = options.databaseName ?? (await createTestDatabase(label));
-  const ownsDatabase = !options.databaseName;
+  const external = options.databaseUrl ? new URL(options.databaseUrl) : undefined;
+  const databaseName = external?.pathname.slice(1) || options.databaseName || (await createTestDatabase(label));
+  const ownsDatabase = !options.databaseName && !external;
+  const url = options.databaseUrl ?? databaseUrl(databaseName);
   Object.assign(process.env, {
-    DATABASE_URL: databaseUrl(databaseName),
+    DATABASE_URL: url,
     DATABASE_POOL_SIZE: '10',
     REDIS_KEY_PREFIX: `test:${databaseName}:`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL || 'silent',
@@ -45,7 +52,7 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
 
   const adminKey = `au_${randomBytes(32).toString('base64url')}`;
   await app.get(AuthService).ensureAdminKey(adminKey);
-  const db = new Pool({ connectionString: databaseUrl(databaseName), max: 4 });
+  const db = new Pool({ connectionString: url, max: 4 });
   // close() drops the database WITH (FORCE): connections still closing are killed, which is expected.
   db.on('error', () => undefined);
 

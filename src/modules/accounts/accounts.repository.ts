@@ -83,6 +83,14 @@ const portfolioColumns = (p = '') => `${p}id, ${p}owner_id, ${p}name, ${p}templa
   ${p}updated_at`;
 const PORTFOLIO_COLUMNS = portfolioColumns();
 
+/** A portfolio's accounts, root accounts first (accounts_portfolio_id_idx). */
+export const PORTFOLIO_ACCOUNTS_SQL = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE portfolio_id = $1
+        ORDER BY created_at, array_position(ARRAY['GEN', 'REV', 'COM'], type), id`;
+
+/** The portfolios whose accounts changed last (cache warming at start-up). */
+export const RECENTLY_ACTIVE_PORTFOLIOS_SQL =
+  'SELECT portfolio_id FROM accounts GROUP BY portfolio_id ORDER BY max(updated_at) DESC LIMIT $1';
+
 @Injectable()
 export class AccountsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -178,11 +186,7 @@ export class AccountsRepository {
   }
 
   async listAccounts(portfolioId: string): Promise<AccountRow[]> {
-    return this.db.query(
-      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE portfolio_id = $1
-        ORDER BY created_at, array_position(ARRAY['GEN', 'REV', 'COM'], type), id`,
-      [portfolioId],
-    );
+    return this.db.query(PORTFOLIO_ACCOUNTS_SQL, [portfolioId]);
   }
 
   async accountFacts(ids: string[]): Promise<AccountFacts[]> {
@@ -255,10 +259,7 @@ export class AccountsRepository {
 
   /** The portfolios whose accounts changed last (every ledger write touches accounts.updated_at). */
   async recentlyActivePortfolios(limit: number): Promise<string[]> {
-    const rows: { portfolio_id: string }[] = await this.db.query(
-      `SELECT portfolio_id FROM accounts GROUP BY portfolio_id ORDER BY max(updated_at) DESC LIMIT $1`,
-      [limit],
-    );
+    const rows: { portfolio_id: string }[] = await this.db.query(RECENTLY_ACTIVE_PORTFOLIOS_SQL, [limit]);
     return rows.map((r) => r.portfolio_id);
   }
 

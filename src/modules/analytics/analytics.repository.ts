@@ -65,6 +65,47 @@ export interface PeriodIncomeRow {
 }
 
 /**
+ * An account's postings up to $3 in one pass: the opening pockets before $2, then [$2, $3) summed
+ * by (UTC week, pocket, kind); $4 lists the kinds whose Σ amount × time is computed. Served by
+ * postings_account_idx (see weeklyPostings).
+ */
+export const WEEKLY_POSTINGS_SQL = `SELECT NULL::timestamptz AS week, p.ledger, NULL::text AS kind, NULL::text AS reversed_kind,
+              sum(p.amount)::text AS amount, '0' AS moment
+         FROM postings p
+        WHERE p.account_id = $1 AND p.effective_at < $2
+        GROUP BY p.ledger
+       UNION ALL
+       SELECT g.week, g.ledger, g.kind, (SELECT r.kind FROM transactions r WHERE r.id = g.reverses_id),
+              g.amount::text, g.moment::text
+         FROM (SELECT date_trunc('week', p.effective_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS week,
+                      p.ledger, t.kind, t.reverses_id, sum(p.amount) AS amount,
+                      coalesce(sum(p.amount * extract(epoch FROM p.effective_at))
+                                 FILTER (WHERE t.kind = ANY ($4::text[])), 0) AS moment
+                 FROM postings p JOIN transactions t ON t.seq = p.tx_seq
+                WHERE p.account_id = $1 AND p.effective_at >= $2 AND p.effective_at < $3
+                GROUP BY 1, 2, 3, 4) g`;
+
+/** Income of a portfolio's accounts in [$2, $3) by period, for the kinds $4 (see portfolioIncome). */
+export const PORTFOLIO_INCOME_SQL = `WITH x AS MATERIALIZED (
+         SELECT p.effective_at AT TIME ZONE 'UTC' AS at, p.amount
+           FROM postings p JOIN transactions t ON t.seq = p.tx_seq
+          WHERE p.account_id = ANY (ARRAY(SELECT id FROM accounts WHERE portfolio_id = $1))
+            AND p.effective_at >= $2 AND p.effective_at < $3
+            AND (t.kind = ANY ($4::text[])
+                 OR (t.kind = 'REVERSAL'
+                     AND (SELECT r.kind FROM transactions r WHERE r.id = t.reverses_id) = ANY ($4::text[])))
+       )
+       SELECT g.period, g.start AT TIME ZONE 'UTC' AS start, g.income::text
+         FROM (SELECT 'week' AS period, date_trunc('week', at) AS start, sum(amount) AS income FROM x GROUP BY 2
+               UNION ALL
+               SELECT 'month', date_trunc('month', at), sum(amount) FROM x GROUP BY 2
+               UNION ALL
+               SELECT 'quarter', date_trunc('quarter', at), sum(amount) FROM x GROUP BY 2
+               UNION ALL
+               SELECT 'year', date_trunc('year', at), sum(amount) FROM x GROUP BY 2) g
+        ORDER BY g.period, g.start`;
+
+/**
  * The reads behind analytics. Each request is answered by one or two aggregate queries that
  * scan an account's postings through postings_account_idx; the arithmetic happens in domain/.
  */
@@ -103,26 +144,7 @@ export class AnalyticsRepository {
     end: Date,
     timedKinds: readonly string[],
   ): Promise<WeeklyPostingsRow[]> {
-    return this.withoutJit((m) =>
-      m.query(
-        `SELECT NULL::timestamptz AS week, p.ledger, NULL::text AS kind, NULL::text AS reversed_kind,
-              sum(p.amount)::text AS amount, '0' AS moment
-         FROM postings p
-        WHERE p.account_id = $1 AND p.effective_at < $2
-        GROUP BY p.ledger
-       UNION ALL
-       SELECT g.week, g.ledger, g.kind, (SELECT r.kind FROM transactions r WHERE r.id = g.reverses_id),
-              g.amount::text, g.moment::text
-         FROM (SELECT date_trunc('week', p.effective_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS week,
-                      p.ledger, t.kind, t.reverses_id, sum(p.amount) AS amount,
-                      coalesce(sum(p.amount * extract(epoch FROM p.effective_at))
-                                 FILTER (WHERE t.kind = ANY ($4::text[])), 0) AS moment
-                 FROM postings p JOIN transactions t ON t.seq = p.tx_seq
-                WHERE p.account_id = $1 AND p.effective_at >= $2 AND p.effective_at < $3
-                GROUP BY 1, 2, 3, 4) g`,
-        [accountId, start, end, timedKinds],
-      ),
-    );
+    return this.withoutJit((m) => m.query(WEEKLY_POSTINGS_SQL, [accountId, start, end, timedKinds]));
   }
 
   async portfolioCreatedAt(portfolioId: string): Promise<Date | undefined> {
@@ -165,29 +187,7 @@ export class AnalyticsRepository {
     end: Date,
     incomeKinds: readonly string[],
   ): Promise<PeriodIncomeRow[]> {
-    return this.withoutJit((m) =>
-      m.query(
-        `WITH x AS MATERIALIZED (
-         SELECT p.effective_at AT TIME ZONE 'UTC' AS at, p.amount
-           FROM postings p JOIN transactions t ON t.seq = p.tx_seq
-          WHERE p.account_id = ANY (ARRAY(SELECT id FROM accounts WHERE portfolio_id = $1))
-            AND p.effective_at >= $2 AND p.effective_at < $3
-            AND (t.kind = ANY ($4::text[])
-                 OR (t.kind = 'REVERSAL'
-                     AND (SELECT r.kind FROM transactions r WHERE r.id = t.reverses_id) = ANY ($4::text[])))
-       )
-       SELECT g.period, g.start AT TIME ZONE 'UTC' AS start, g.income::text
-         FROM (SELECT 'week' AS period, date_trunc('week', at) AS start, sum(amount) AS income FROM x GROUP BY 2
-               UNION ALL
-               SELECT 'month', date_trunc('month', at), sum(amount) FROM x GROUP BY 2
-               UNION ALL
-               SELECT 'quarter', date_trunc('quarter', at), sum(amount) FROM x GROUP BY 2
-               UNION ALL
-               SELECT 'year', date_trunc('year', at), sum(amount) FROM x GROUP BY 2) g
-        ORDER BY g.period, g.start`,
-        [portfolioId, start, end, incomeKinds],
-      ),
-    );
+    return this.withoutJit((m) => m.query(PORTFOLIO_INCOME_SQL, [portfolioId, start, end, incomeKinds]));
   }
 
   /**

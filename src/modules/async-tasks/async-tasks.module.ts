@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { OutboundHttp } from './outbound-http.service';
 import { DiagnosticProcessor } from './processors/diagnostic.processor';
 import { NotificationProcessor } from './processors/notification.processor';
+import { QueueMetrics } from './queue-metrics';
 import { QueueRegistry } from './queue-registry.service';
 import { TaskProcessors } from './task-processors';
 import { TasksController } from './tasks.controller';
@@ -21,6 +22,7 @@ import { WorkersService } from './workers.service';
     DiagnosticProcessor,
     TaskProcessors,
     WorkersService,
+    QueueMetrics,
   ],
   exports: [TasksProducer, OutboundHttp, TaskProcessors, TasksService, QueueRegistry],
 })

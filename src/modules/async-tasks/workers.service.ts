@@ -9,10 +9,15 @@ import { QueueRegistry } from './queue-registry.service';
 import { TaskProcessor, TaskProcessors } from './task-processors';
 import { settleWithin } from '../../common/with-timeout';
 import { TaskContext } from './task-context';
-import { NonRetryableError } from './tasks.errors';
+import { NonRetryableError, TaskCancelledError } from './tasks.errors';
+import { taskDeadLetters, taskDuration, taskFailures } from '../monitoring/metrics';
 
 /** Errors that no retry can fix: the request itself is wrong, or what it names does not exist. */
 const PERMANENT_KINDS = new Set(['validation', 'not_found', 'forbidden', 'unprocessable', 'conflict']);
+/** Thrown to park a job (delayed, waiting for its children), not to fail it: the attempt does not count. */
+const PARKING_ERRORS = new Set(['DelayedError', 'WaitingError', 'WaitingChildrenError']);
+/** A task stopped on request failed on purpose: neither a failure nor a dead letter in the metrics. */
+const CANCELLED = new TaskCancelledError().message;
 
 /**
  * Runs one BullMQ worker per queue in this process, with the queue's concurrency, when workers
@@ -51,8 +56,13 @@ export class WorkersService implements OnApplicationBootstrap, OnApplicationShut
         stalledInterval: this.config.lockDurationMs,
       });
       worker.on('error', (error) => this.logger.warn(`${processor.queue} worker: ${error.message}`));
+      const labels = { queue: processor.queue };
+      // Emitted once per failed attempt; the last one (attempts used up, or not retryable) makes a dead letter.
       worker.on('failed', (job, error) => {
+        if (error.message === CANCELLED) return;
+        taskFailures.inc(labels);
         if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError)) {
+          taskDeadLetters.inc(labels);
           this.logger.warn(`${processor.queue} task ${job.id} is a dead letter: ${error.message}`);
         }
       });
@@ -61,9 +71,15 @@ export class WorkersService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async run(processor: TaskProcessor, job: Job, token?: string): Promise<unknown> {
+    const started = performance.now();
     try {
-      return await processor.process(job, new TaskContext(job, this.redis.client), token);
+      const result = await processor.process(job, new TaskContext(job, this.redis.client), token);
+      taskDuration.observe({ queue: processor.queue, outcome: 'completed' }, (performance.now() - started) / 1000);
+      return result;
     } catch (error) {
+      if (!PARKING_ERRORS.has((error as Error)?.name)) {
+        taskDuration.observe({ queue: processor.queue, outcome: 'failed' }, (performance.now() - started) / 1000);
+      }
       if (error instanceof DelayedError || error instanceof UnrecoverableError) throw error;
       if (error instanceof NonRetryableError) throw new UnrecoverableError(error.message);
       if (error instanceof AppError && PERMANENT_KINDS.has(error.kind)) {

@@ -39,6 +39,27 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** A page of the audit log with the given filters, newest first; exported for the query analyzer. */
+export function auditPageQuery(q: AuditQuery): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (q.actorId) add('actor_id = ?', q.actorId);
+  if (q.portfolioId) add('portfolio_id = ?', q.portfolioId);
+  if (q.action) add('action = ?', q.action);
+  if (q.from) add('at >= ?', q.from);
+  if (q.to) add('at < ?', q.to);
+  if (q.beforeId) add('id < ?', q.beforeId);
+  params.push(q.limit);
+  const sql = `SELECT id::text, at, actor_id, action, entity_type, entity_id, portfolio_id, details, ip, correlation_id
+         FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+        ORDER BY audit_log.id DESC LIMIT $${params.length}`;
+  return { sql, params };
+}
+
 @Injectable()
 export class AuditRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -60,26 +81,9 @@ export class AuditRepository {
     );
   }
 
-  /** Newest first, paged by id (served by audit_log_at_idx / the primary key). */
+  /** Newest first, paged by id (the primary key, or audit_log_portfolio_idx for a portfolio). */
   async list(q: AuditQuery): Promise<AuditRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (q.actorId) add('actor_id = ?', q.actorId);
-    if (q.portfolioId) add('portfolio_id = ?', q.portfolioId);
-    if (q.action) add('action = ?', q.action);
-    if (q.from) add('at >= ?', q.from);
-    if (q.to) add('at < ?', q.to);
-    if (q.beforeId) add('id < ?', q.beforeId);
-    params.push(q.limit);
-    return this.db.query(
-      `SELECT id::text, at, actor_id, action, entity_type, entity_id, portfolio_id, details, ip, correlation_id
-         FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-        ORDER BY audit_log.id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const { sql, params } = auditPageQuery(q);
+    return this.db.query(sql, params);
   }
 }

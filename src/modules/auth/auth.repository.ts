@@ -18,17 +18,19 @@ export interface ApiKeyRow {
   revoked_at: Date | null;
 }
 
+/** The caller behind an API key, by the key's hash (api_keys_key_hash_key); runs on every request. */
+export const PRINCIPAL_BY_KEY_HASH_SQL = `SELECT k.id AS key_id, u.id AS user_id, u.role
+         FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`;
+
 @Injectable()
 export class AuthRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async findPrincipalByKeyHash(hash: string): Promise<Principal | undefined> {
-    const rows: { key_id: string; user_id: string; role: Role }[] = await this.db.query(
-      `SELECT k.id AS key_id, u.id AS user_id, u.role
-         FROM api_keys k JOIN users u ON u.id = k.user_id
-        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-      [hash],
-    );
+    const rows: { key_id: string; user_id: string; role: Role }[] = await this.db.query(PRINCIPAL_BY_KEY_HASH_SQL, [
+      hash,
+    ]);
     const row = rows[0];
     return row && { keyId: row.key_id, userId: row.user_id, role: row.role };
   }

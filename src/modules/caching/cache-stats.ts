@@ -1,4 +1,9 @@
-import { cacheEvictions as evictions, cacheHits as hits, cacheLoads as loads, cacheMisses as misses } from '../monitoring/metrics';
+import {
+  cacheEvictions as evictions,
+  cacheHits as hits,
+  cacheLoads as loads,
+  cacheMisses as misses,
+} from '../monitoring/metrics';
 import type { CacheNamespace } from './domain/cache-keys';
 
 export type CacheLevel = 'l1' | 'l2';

@@ -87,6 +87,14 @@ const UNIT_SELECT = `
             FROM accounts a WHERE a.id IN (u.gen_account_id, u.com_account_id)) AS accounts
     FROM units u JOIN portfolios p ON p.id = u.portfolio_id`;
 
+/** A portfolio's units in creation order (units_portfolio_idx). */
+export const PORTFOLIO_UNITS_SQL = `${UNIT_SELECT} WHERE u.portfolio_id = $1 ORDER BY u.seq`;
+
+/** The growth scan's fork candidates: active GEN accounts whose surplus reached the fork threshold. */
+export const FORK_CANDIDATES_SQL = `SELECT a.id FROM accounts a JOIN portfolios p ON p.id = a.portfolio_id
+        WHERE a.type = 'GEN' AND a.status = 'ACTIVE'
+          AND a.cash + a.contracts + a.leaps - a.baseline >= p.fork_threshold`;
+
 const PROPOSAL_COLUMNS = 'id, portfolio_id, unit_id, status, value::text, created_at, decided_at, decided_by, note';
 
 /** Units, merge proposals and the locks of the growth engine. */
@@ -164,7 +172,7 @@ export class ForkMergeRepository {
   }
 
   async listUnits(portfolioId: string): Promise<UnitRow[]> {
-    return this.db.query(`${UNIT_SELECT} WHERE u.portfolio_id = $1 ORDER BY u.seq`, [portfolioId]);
+    return this.db.query(PORTFOLIO_UNITS_SQL, [portfolioId]);
   }
 
   async childUnitIds(genAccountId: string): Promise<string[]> {
@@ -240,11 +248,7 @@ export class ForkMergeRepository {
 
   /** Every active GEN account whose surplus has reached its portfolio's fork threshold. */
   async eligibleGenAccounts(): Promise<string[]> {
-    const rows: { id: string }[] = await this.db.query(
-      `SELECT a.id FROM accounts a JOIN portfolios p ON p.id = a.portfolio_id
-        WHERE a.type = 'GEN' AND a.status = 'ACTIVE'
-          AND a.cash + a.contracts + a.leaps - a.baseline >= p.fork_threshold`,
-    );
+    const rows: { id: string }[] = await this.db.query(FORK_CANDIDATES_SQL);
     return rows.map((r) => r.id);
   }
 

@@ -10,6 +10,7 @@ import { AccountsRepository } from '../accounts/accounts.repository';
 import { DEFAULT_CONFIG } from '../accounts/domain/account-config';
 import type { GrowthTrigger } from '../async-tasks/queues';
 import { AuditService } from '../audit/audit.service';
+import { measureGrowth } from '../monitoring/growth-metrics';
 import type { PlannedTransaction } from '../transactions/domain/ledger.types';
 import { announcePosted } from '../transactions/ledger.events';
 import { LedgerRepository } from '../transactions/ledger.repository';
@@ -51,14 +52,31 @@ export class ForkMergeService {
 
   /** Forks the GEN account if it is eligible; otherwise says why not. */
   async fork(portfolioId: string, accountId: string, trigger: GrowthTrigger, who: Requester): Promise<ForkOutcome> {
+    const { outcome, plan } = await measureGrowth(
+      'fork',
+      trigger,
+      () => this.forkOnce(portfolioId, accountId, trigger, who),
+      (done) => done.plan !== undefined,
+    );
+    await this.announce(plan);
+    return outcome;
+  }
+
+  /** The fork itself; `plan` is set when it forked (not on a refusal or a replay). */
+  private async forkOnce(
+    portfolioId: string,
+    accountId: string,
+    trigger: GrowthTrigger,
+    who: Requester,
+  ): Promise<{ outcome: ForkOutcome; plan?: PlannedTransaction }> {
     const hash = requestHash('growth.fork', { accountId });
     if (!who.idempotencyKey) {
       // Most checks find nothing to do: a plain read says so without a transaction or a lock.
       // Only an account that looks eligible is decided again under lock.
       const decision = forkDecision(await this.repository.forkCandidate(accountId));
-      if (!decision.eligible) return { refused: decision };
+      if (!decision.eligible) return { outcome: { refused: decision } };
     }
-    const { outcome, plan } = await this.repository.transaction(async (m) => {
+    return this.repository.transaction(async (m) => {
       await this.repository.lockPortfolio(m, portfolioId);
       const replayed = await this.replay(m, who, hash, 'fork_transaction_id');
       if (replayed) return { outcome: { unitId: replayed.id } };
@@ -114,8 +132,6 @@ export class ForkMergeService {
       );
       return { outcome: { unitId }, plan };
     });
-    await this.announce(plan);
-    return outcome;
   }
 
   /**
@@ -129,8 +145,26 @@ export class ForkMergeService {
     who: Requester,
     proposalId?: string,
   ): Promise<MergeOutcome> {
+    const { outcome, plan } = await measureGrowth(
+      'merge',
+      trigger,
+      () => this.mergeOnce(unitId, portfolioId, who, trigger, proposalId),
+      (done) => done.plan !== undefined,
+    );
+    await this.announce(plan);
+    return outcome;
+  }
+
+  /** The merge itself; `plan` is set when it merged (not on a refusal or a replay). */
+  private async mergeOnce(
+    unitId: string,
+    portfolioId: string,
+    who: Requester,
+    trigger: GrowthTrigger,
+    proposalId?: string,
+  ): Promise<{ outcome: MergeOutcome; plan?: PlannedTransaction }> {
     const hash = requestHash('growth.merge', { unitId, proposalId });
-    const { outcome, plan } = await this.repository.transaction(async (m) => {
+    return this.repository.transaction(async (m) => {
       await this.repository.lockPortfolio(m, portfolioId);
       const replayed = await this.replay(m, who, hash, 'merge_transaction_id');
       if (replayed) return { outcome: { unitId: replayed.id, merged: true as const } };
@@ -172,8 +206,6 @@ export class ForkMergeService {
       );
       return { outcome: { unitId, merged: true as const }, plan };
     });
-    await this.announce(plan);
-    return outcome;
   }
 
   /** The automatic and scheduled check: merges (mergeMode auto) or proposes (confirm) when eligible. */

@@ -24,12 +24,12 @@ const LATENCY_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 /** Tasks and growth operations run longer: 5 ms up to 5 min. */
 const TASK_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
-// HTTP (the metrics interceptor). `route` is the route template (`/v1/accounts/:id`), never the raw URL.
-export const httpRequests = counter('alluse_http_requests_total', 'HTTP requests answered, by route template, method and status', [
-  'method',
-  'route',
-  'status',
-]);
+// HTTP (the Fastify hook in http-metrics.ts). `route` is the route template (`/v1/accounts/:id`), never the raw URL.
+export const httpRequests = counter(
+  'alluse_http_requests_total',
+  'HTTP requests answered, by route template, method and status',
+  ['method', 'route', 'status'],
+);
 export const httpRequestDuration = histogram(
   'alluse_http_request_duration_seconds',
   'Time to answer an HTTP request, by route template, method and status',
@@ -38,10 +38,16 @@ export const httpRequestDuration = histogram(
 );
 
 // Ledger: one count per committed transaction, and the amount it moved (the sum of its debits).
-export const ledgerTransactions = counter('alluse_ledger_transactions_total', 'Ledger transactions committed, by kind', ['kind']);
-export const ledgerAmount = counter('alluse_ledger_amount_cents_total', 'Amount moved by committed ledger transactions, in cents, by kind', [
-  'kind',
-]);
+export const ledgerTransactions = counter(
+  'alluse_ledger_transactions_total',
+  'Ledger transactions committed, by kind',
+  ['kind'],
+);
+export const ledgerAmount = counter(
+  'alluse_ledger_amount_cents_total',
+  'Amount moved by committed ledger transactions, in cents, by kind',
+  ['kind'],
+);
 
 // State of the book: refreshed in the background, never by a scan per scrape.
 export const accountsGauge = gauge('alluse_accounts', 'Accounts, by type and status', ['type', 'status']);
@@ -49,10 +55,11 @@ export const portfoliosGauge = gauge('alluse_portfolios', 'Portfolios');
 export const unitsGauge = gauge('alluse_units', 'Account units (forked families), by status', ['status']);
 
 // Growth engine. operation: fork | merge | reinvestment; trigger: automatic | scan | user | schedule.
-export const growthOperations = counter('alluse_growth_operations_total', 'Forks, merges and reinvestments done, by operation and trigger', [
-  'operation',
-  'trigger',
-]);
+export const growthOperations = counter(
+  'alluse_growth_operations_total',
+  'Forks, merges and reinvestments done, by operation and trigger',
+  ['operation', 'trigger'],
+);
 export const growthFailures = counter(
   'alluse_growth_operation_failures_total',
   'Forks, merges and reinvestments that failed with an error (a refusal by a rule is not a failure)',
@@ -76,14 +83,24 @@ export const dbQueryDuration = histogram(
   ['operation'],
   LATENCY_BUCKETS,
 );
-export const dbSlowQueries = counter('alluse_db_slow_queries_total', 'Statements slower than DATABASE_SLOW_QUERY_MS, by operation', ['operation']);
+export const dbSlowQueries = counter(
+  'alluse_db_slow_queries_total',
+  'Statements slower than DATABASE_SLOW_QUERY_MS, by operation',
+  ['operation'],
+);
 
 // Queues and tasks. state: waiting | prioritized | active | delayed | waiting-children | completed | failed | paused.
 export const queueJobs = gauge('alluse_queue_jobs', 'Jobs in each queue, by state', ['queue', 'state']);
-export const queueWaitingLimit = gauge('alluse_queue_waiting_limit', 'Waiting jobs past which a queue refuses new tasks (backpressure)', [
-  'queue',
-]);
-export const queueDeadLetters = gauge('alluse_queue_dead_letters', 'Jobs that failed for good and wait in the dead-letter list', ['queue']);
+export const queueWaitingLimit = gauge(
+  'alluse_queue_waiting_limit',
+  'Waiting jobs past which a queue refuses new tasks (backpressure)',
+  ['queue'],
+);
+export const queueDeadLetters = gauge(
+  'alluse_queue_dead_letters',
+  'Jobs that failed for good and wait in the dead-letter list',
+  ['queue'],
+);
 export const taskDuration = histogram(
   'alluse_task_duration_seconds',
   'Time one attempt of a task took, by queue and outcome (completed, failed)',
@@ -91,19 +108,43 @@ export const taskDuration = histogram(
   TASK_BUCKETS,
 );
 export const taskFailures = counter('alluse_task_failures_total', 'Task attempts that failed, by queue', ['queue']);
-export const taskDeadLetters = counter('alluse_task_dead_letters_total', 'Tasks that became dead letters (attempts used up, or not retryable), by queue', [
-  'queue',
-]);
+export const taskDeadLetters = counter(
+  'alluse_task_dead_letters_total',
+  'Tasks that became dead letters (attempts used up, or not retryable), by queue',
+  ['queue'],
+);
 
 // Readiness, as the probes see it: 1 when a check passes, 0 when it fails.
-export const readinessCheck = gauge('alluse_readiness_check_up', 'Whether a readiness check passes (1) or fails (0), by check', ['check']);
+export const readinessCheck = gauge(
+  'alluse_readiness_check_up',
+  'Whether a readiness check passes (1) or fails (0), by check',
+  ['check'],
+);
 
 // Cache (levels l1, l2; per cache namespace).
-export const cacheHits = counter('alluse_cache_hits_total', 'Cache hits, by level and namespace', ['level', 'namespace']);
-export const cacheMisses = counter('alluse_cache_misses_total', 'Cache misses, by level and namespace', ['level', 'namespace']);
-export const cacheEvictions = counter('alluse_cache_evictions_total', 'L1 entries evicted to stay within bounds', ['namespace']);
-export const cacheLoads = counter('alluse_cache_loads_total', 'Values loaded from the database on a miss', ['namespace']);
+export const cacheHits = counter('alluse_cache_hits_total', 'Cache hits, by level and namespace', [
+  'level',
+  'namespace',
+]);
+export const cacheMisses = counter('alluse_cache_misses_total', 'Cache misses, by level and namespace', [
+  'level',
+  'namespace',
+]);
+export const cacheEvictions = counter('alluse_cache_evictions_total', 'L1 entries evicted to stay within bounds', [
+  'namespace',
+]);
+export const cacheLoads = counter('alluse_cache_loads_total', 'Values loaded from the database on a miss', [
+  'namespace',
+]);
 
 // Alerts received from Alertmanager and forwarded to people.
-export const alertsReceived = counter('alluse_alerts_received_total', 'Alert notifications received from Alertmanager, by status', ['status']);
-export const alertsForwarded = counter('alluse_alerts_forwarded_total', 'Alert changes queued for forwarding, by channel', ['channel']);
+export const alertsReceived = counter(
+  'alluse_alerts_received_total',
+  'Alert notifications received from Alertmanager, by status',
+  ['status'],
+);
+export const alertsForwarded = counter(
+  'alluse_alerts_forwarded_total',
+  'Alert changes queued for forwarding, by channel',
+  ['channel'],
+);

@@ -1,11 +1,16 @@
 import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { BookCountsRepository } from './book-counts.repository';
+import { BookGauges } from './book-gauges';
+import { DatabasePoolMetrics } from './database-pool-metrics';
+import { HttpMetrics } from './http-metrics';
+import { LedgerMetricsListener } from './ledger-metrics.listener';
 import { MetricsController } from './metrics.controller';
 import { ScrapeCollectors } from './scrape-collectors';
 
 /**
- * `/metrics` for Prometheus: Node process metrics plus the service's own (metrics.ts). Global so
- * that any module can register a scrape-time collector.
+ * `/metrics` for Prometheus: Node process metrics plus the service's own (metrics.ts,
+ * docs/metrics.md). Global so that any module can register a scrape-time collector.
  */
 @Global()
 @Module({
@@ -16,7 +21,14 @@ import { ScrapeCollectors } from './scrape-collectors';
       defaultMetrics: { enabled: true, config: { prefix: 'alluse_' } },
     }),
   ],
-  providers: [ScrapeCollectors],
+  providers: [
+    ScrapeCollectors,
+    HttpMetrics,
+    LedgerMetricsListener,
+    BookCountsRepository,
+    BookGauges,
+    DatabasePoolMetrics,
+  ],
   exports: [ScrapeCollectors],
 })
 export class MonitoringModule {}

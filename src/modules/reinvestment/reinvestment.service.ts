@@ -16,6 +16,7 @@ import { PortfolioAccessService } from '../accounts/portfolio-access.service';
 import type { TaskContext } from '../async-tasks/task-context';
 import { TasksProducer } from '../async-tasks/tasks.producer';
 import type { Principal } from '../auth/principal';
+import { measureGrowth } from '../monitoring/growth-metrics';
 import type { Leg, PlannedTransaction } from '../transactions/domain/ledger.types';
 import type { TransactionView } from '../transactions/dto/transaction.view';
 import { announcePosted } from '../transactions/ledger.events';
@@ -63,6 +64,8 @@ type Outcome = 'reinvested' | 'skipped' | 'alreadyDone';
 interface Written {
   view: TransactionView;
   legs: Leg[];
+  /** Answered from an earlier request with the same Idempotency-Key: nothing was written now. */
+  replayed: boolean;
 }
 
 /** Thrown inside the transaction to roll back a duplicate and answer with the first result. */
@@ -103,7 +106,26 @@ export class ReinvestmentService {
    * is the "last reinvestment" from which the next income window starts.
    */
   async reinvest(principal: Principal, accountId: string, dto: ReinvestmentDto, key?: string) {
-    const written = await this.asUser(
+    const written = await measureGrowth(
+      'reinvestment',
+      'user',
+      () => this.reinvestAsUser(principal, accountId, dto, key),
+      (w) => !w.replayed,
+    );
+    const moved = pocketMoves(written.legs, accountId);
+    const view: ReinvestmentView = {
+      ...written.view,
+      accountId,
+      amount: formatCents(moved.contracts + moved.leaps),
+      contracts: formatCents(moved.contracts),
+      leaps: formatCents(moved.leaps),
+      quarter: null,
+    };
+    return view;
+  }
+
+  private reinvestAsUser(principal: Principal, accountId: string, dto: ReinvestmentDto, key?: string) {
+    return this.asUser(
       principal,
       accountId,
       { action: 'reinvestment.request', body: dto, key },
@@ -132,16 +154,6 @@ export class ReinvestmentService {
         });
       },
     );
-    const moved = pocketMoves(written.legs, accountId);
-    const view: ReinvestmentView = {
-      ...written.view,
-      accountId,
-      amount: formatCents(moved.contracts + moved.leaps),
-      contracts: formatCents(moved.contracts),
-      leaps: formatCents(moved.leaps),
-      quarter: null,
-    };
-    return view;
   }
 
   /** Brings positions back to cash: the amounts named, or everything (422 NOTHING_TO_CLOSE when nothing is held). */
@@ -237,7 +249,22 @@ export class ReinvestmentService {
     quarter: Quarter,
     meta: { actorId?: string; correlationId?: string },
   ): Promise<{ outcome: Outcome; amount: Cents }> {
-    const result = await this.repository.transaction(
+    const result = await measureGrowth(
+      'reinvestment',
+      'schedule',
+      () => this.reinvestUnderLock(accountId, quarter, meta),
+      (r) => r.outcome === 'reinvested',
+    );
+    if (result.plan) await announcePosted(this.events, [result.plan]);
+    return { outcome: result.outcome, amount: result.amount };
+  }
+
+  private reinvestUnderLock(
+    accountId: string,
+    quarter: Quarter,
+    meta: { actorId?: string; correlationId?: string },
+  ): Promise<{ outcome: Outcome; plan?: PlannedTransaction; amount: Cents }> {
+    return this.repository.transaction(
       async (m): Promise<{ outcome: Outcome; plan?: PlannedTransaction; amount: Cents }> => {
         const row = await this.repository.lockAccount(m, accountId);
         // Suspended, closed or merged since the page was read: not this quarter's business.
@@ -274,8 +301,6 @@ export class ReinvestmentService {
         return { outcome: 'reinvested', plan, amount: decision.amount };
       },
     );
-    if (result.plan) await announcePosted(this.events, [result.plan]);
-    return { outcome: result.outcome, amount: result.amount };
   }
 
   private resolveQuarter(key: string | undefined): Quarter {
@@ -336,7 +361,7 @@ export class ReinvestmentService {
         return { plan: planned, view: plannedView(planned, result.transactions[0]) };
       });
       await announcePosted(this.events, [written.plan]);
-      return { view: written.view, legs: written.plan.legs };
+      return { view: written.view, legs: written.plan.legs, replayed: false };
     } catch (error) {
       if (error instanceof Replayed) return this.replay(error.transactionIds);
       throw error;
@@ -348,6 +373,7 @@ export class ReinvestmentService {
     return {
       view: toTransactionView(row),
       legs: row.postings.map((p) => ({ accountId: p.accountId, ledger: p.ledger, amount: BigInt(p.amount) })),
+      replayed: true,
     };
   }
 }

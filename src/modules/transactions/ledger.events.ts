@@ -12,6 +12,8 @@ export class LedgerPostedEvent {
     readonly transactionIds: string[],
     /** Accounts whose total value (cash + contracts + leaps) rose in at least one of the transactions. */
     readonly raisedAccountIds: string[] = [],
+    /** What each transaction moved, in cents: the sum of its debits (same order as `kinds`). */
+    readonly amounts: bigint[] = [],
   ) {}
 
   static of(plans: readonly PlannedTransaction[]): LedgerPostedEvent {
@@ -25,8 +27,16 @@ export class LedgerPostedEvent {
       plans.map((p) => p.kind),
       plans.map((p) => p.id),
       [...raised],
+      plans.map(debits),
     );
   }
+}
+
+/** The sum of a transaction's debits (legs below zero), as a positive amount. */
+function debits(plan: PlannedTransaction): bigint {
+  let sum = 0n;
+  for (const leg of plan.legs) if (leg.amount < 0n) sum -= leg.amount;
+  return sum;
 }
 
 /**

@@ -51,6 +51,43 @@ const TRANSACTION_SELECT = `
             FROM postings p WHERE p.tx_seq = t.seq) AS postings
     FROM transactions t LEFT JOIN transactions r ON r.reverses_id = t.id`;
 
+/** An Idempotency-Key of one caller (primary key of idempotency_keys). */
+export const IDEMPOTENCY_KEY_SQL =
+  'SELECT request_hash, transaction_ids FROM idempotency_keys WHERE owner_id = $1 AND key = $2';
+
+/**
+ * A page of an account's transactions, newest first by effective time, then by sequence: served
+ * by postings_account_idx. Exported with its parameters so the query analyzer explains the very
+ * statement this repository runs.
+ */
+export function accountPageQuery(q: ListQuery): { sql: string; params: unknown[] } {
+  const params: unknown[] = [q.accountId];
+  const where = ['p.account_id = $1'];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(params.length));
+  };
+  if (q.from) add((n) => `p.effective_at >= $${n}`, q.from);
+  if (q.to) add((n) => `p.effective_at < $${n}`, q.to);
+  if (q.beforeSeq) {
+    add(
+      (n) => `(p.effective_at, p.tx_seq) < (SELECT c.effective_at, c.seq FROM transactions c WHERE c.seq = $${n})`,
+      q.beforeSeq,
+    );
+  }
+  if (q.kind) add((n) => `EXISTS (SELECT 1 FROM transactions k WHERE k.seq = p.tx_seq AND k.kind = $${n})`, q.kind);
+  params.push(q.limit);
+  const sql = `WITH page AS (
+         SELECT p.effective_at, p.tx_seq FROM postings p
+          WHERE ${where.join(' AND ')}
+          GROUP BY p.effective_at, p.tx_seq
+          ORDER BY p.effective_at DESC, p.tx_seq DESC
+          LIMIT $${params.length})
+       ${TRANSACTION_SELECT} JOIN page ON page.tx_seq = t.seq
+       ORDER BY page.effective_at DESC, page.tx_seq DESC`;
+  return { sql, params };
+}
+
 /** Above this size, escaping costs more than the extra protocol messages of a bound parameter. */
 const SIMPLE_QUERY_MAX_CHARS = 16_384;
 
@@ -171,7 +208,7 @@ export class LedgerRepository {
    */
   async replayOf(ownerId: string, key: string, hash: string, manager?: EntityManager): Promise<string[] | undefined> {
     const rows: { request_hash: string; transaction_ids: string[] }[] = await (manager ?? this.db).query(
-      'SELECT request_hash, transaction_ids FROM idempotency_keys WHERE owner_id = $1 AND key = $2',
+      IDEMPOTENCY_KEY_SQL,
       [ownerId, key],
     );
     if (!rows[0]) return undefined;
@@ -185,33 +222,8 @@ export class LedgerRepository {
 
   /** Newest first by effective time, then by sequence; served by postings_account_idx. */
   async listForAccount(q: ListQuery): Promise<TransactionRow[]> {
-    const params: unknown[] = [q.accountId];
-    const where = ['p.account_id = $1'];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    if (q.from) add((n) => `p.effective_at >= $${n}`, q.from);
-    if (q.to) add((n) => `p.effective_at < $${n}`, q.to);
-    if (q.beforeSeq) {
-      add(
-        (n) => `(p.effective_at, p.tx_seq) < (SELECT c.effective_at, c.seq FROM transactions c WHERE c.seq = $${n})`,
-        q.beforeSeq,
-      );
-    }
-    if (q.kind) add((n) => `EXISTS (SELECT 1 FROM transactions k WHERE k.seq = p.tx_seq AND k.kind = $${n})`, q.kind);
-    params.push(q.limit);
-    return this.db.query(
-      `WITH page AS (
-         SELECT p.effective_at, p.tx_seq FROM postings p
-          WHERE ${where.join(' AND ')}
-          GROUP BY p.effective_at, p.tx_seq
-          ORDER BY p.effective_at DESC, p.tx_seq DESC
-          LIMIT $${params.length})
-       ${TRANSACTION_SELECT} JOIN page ON page.tx_seq = t.seq
-       ORDER BY page.effective_at DESC, page.tx_seq DESC`,
-      params,
-    );
+    const { sql, params } = accountPageQuery(q);
+    return this.db.query(sql, params);
   }
 
   /** Pocket balances as of `at`: the sum of postings effective up to then. */

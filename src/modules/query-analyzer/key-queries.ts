@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { PORTFOLIO_ACCOUNTS_SQL, RECENTLY_ACTIVE_PORTFOLIOS_SQL } from '../accounts/accounts.repository';
+import { PORTFOLIO_INCOME_SQL, WEEKLY_POSTINGS_SQL } from '../analytics/analytics.repository';
+import { FLOW_KINDS, INCOME_KINDS } from '../analytics/domain/classification';
+import { auditPageQuery } from '../audit/audit.repository';
+import { PRINCIPAL_BY_KEY_HASH_SQL } from '../auth/auth.repository';
+import { FORK_CANDIDATES_SQL, PORTFOLIO_UNITS_SQL } from '../fork-merge/fork-merge.repository';
+import { accountPageQuery, IDEMPOTENCY_KEY_SQL } from '../transactions/ledger.repository';
+
+/**
+ * Values to run the key queries with, read from the database (the newest row of each kind), or a
+ * random uuid when there is none: a plan for an id that exists, not for an empty table.
+ */
+export interface SampleValues {
+  /** An account with ledger postings (the newest posting's). */
+  accountId: string;
+  /** The portfolio of that account. */
+  portfolioId: string;
+  /** A portfolio that has forked units. */
+  unitsPortfolioId: string;
+  /** A portfolio with audit entries. */
+  auditPortfolioId: string;
+  /** An Idempotency-Key row. */
+  idempotencyOwnerId: string;
+  idempotencyKey: string;
+}
+
+export interface KeyQuery {
+  name: string;
+  description: string;
+  /** The repository method that runs this statement. */
+  source: string;
+  /** The indexes that serve it on a large table (what EXPLAIN should show). */
+  servedBy: string[];
+  /** Large tables it reads whole on purpose (why is in `description`); none for a query on the request path. */
+  acceptedSeqScans: string[];
+  /** The statement, with the same text the repository runs, and sample parameters. */
+  build(samples: SampleValues, now: Date): { sql: string; params: unknown[] };
+}
+
+const WEEK_MS = 7 * 86_400_000;
+/** As AnalyticsService passes them. */
+const TIMED_KINDS = [...FLOW_KINDS, 'REVERSAL'];
+
+/**
+ * The service's important read queries, by name. The SQL is imported from the repositories that
+ * run it (never copied), so what is explained is what runs.
+ */
+export const KEY_QUERIES: readonly KeyQuery[] = [
+  {
+    name: 'account-ledger-page',
+    description: "A page of an account's transactions, newest first (GET /v1/accounts/:id/transactions)",
+    source: 'LedgerRepository.listForAccount',
+    servedBy: ['postings_account_idx'],
+    acceptedSeqScans: [],
+    build: (s) => accountPageQuery({ accountId: s.accountId, limit: 50 }),
+  },
+  {
+    name: 'idempotency-key',
+    description: 'The transactions an Idempotency-Key already wrote (replay check before planning)',
+    source: 'LedgerRepository.replayOf',
+    servedBy: ['idempotency_keys_pkey'],
+    acceptedSeqScans: [],
+    build: (s) => ({ sql: IDEMPOTENCY_KEY_SQL, params: [s.idempotencyOwnerId, s.idempotencyKey] }),
+  },
+  {
+    name: 'portfolio-accounts',
+    description: "A portfolio's accounts (GET /v1/portfolios/:id/accounts, every portfolio view)",
+    source: 'AccountsRepository.listAccounts',
+    servedBy: ['accounts_portfolio_id_idx'],
+    acceptedSeqScans: [],
+    build: (s) => ({ sql: PORTFOLIO_ACCOUNTS_SQL, params: [s.portfolioId] }),
+  },
+  {
+    name: 'account-analytics',
+    description: "The analytics aggregate: an account's postings by week, pocket and kind over a year",
+    source: 'AnalyticsRepository.weeklyPostings',
+    servedBy: ['postings_account_idx'],
+    acceptedSeqScans: [],
+    build: (s, now) => ({
+      sql: WEEKLY_POSTINGS_SQL,
+      params: [s.accountId, new Date(now.getTime() - 52 * WEEK_MS), now, TIMED_KINDS],
+    }),
+  },
+  {
+    name: 'portfolio-income',
+    description: "A portfolio's income by week, month, quarter and year over a year",
+    source: 'AnalyticsRepository.portfolioIncome',
+    servedBy: ['accounts_portfolio_id_idx', 'postings_account_idx'],
+    acceptedSeqScans: [],
+    build: (s, now) => ({
+      sql: PORTFOLIO_INCOME_SQL,
+      params: [s.portfolioId, new Date(now.getTime() - 52 * WEEK_MS), now, INCOME_KINDS],
+    }),
+  },
+  {
+    name: 'growth-fork-candidates',
+    description: 'The growth scan: active GEN accounts whose surplus reached the fork threshold',
+    source: 'ForkMergeRepository.eligibleGenAccounts',
+    servedBy: ['accounts_active_gen_idx'],
+    acceptedSeqScans: [],
+    build: () => ({ sql: FORK_CANDIDATES_SQL, params: [] }),
+  },
+  {
+    name: 'api-key-lookup',
+    description: 'The caller behind an API key, by its hash (every authenticated request)',
+    source: 'AuthRepository.findPrincipalByKeyHash',
+    servedBy: ['api_keys_key_hash_key'],
+    acceptedSeqScans: [],
+    // Any hash plans the same (a unique index lookup): a random one keeps real hashes out of the answer.
+    build: () => ({ sql: PRINCIPAL_BY_KEY_HASH_SQL, params: [randomBytes(32).toString('hex')] }),
+  },
+  {
+    name: 'portfolio-units',
+    description: "A portfolio's forked units with their accounts (GET /v1/portfolios/:id/units)",
+    source: 'ForkMergeRepository.listUnits',
+    servedBy: ['units_portfolio_idx'],
+    acceptedSeqScans: [],
+    build: (s) => ({ sql: PORTFOLIO_UNITS_SQL, params: [s.unitsPortfolioId] }),
+  },
+  {
+    name: 'portfolio-audit-page',
+    description: "A page of a portfolio's audit entries, newest first (GET /v1/audit?portfolioId=)",
+    source: 'AuditRepository.list',
+    servedBy: ['audit_log_portfolio_idx'],
+    acceptedSeqScans: [],
+    build: (s) => auditPageQuery({ portfolioId: s.auditPortfolioId, limit: 100 }),
+  },
+  {
+    name: 'recent-portfolios',
+    description:
+      'The most recently active portfolios, whose views are loaded into the cache at start. Reads accounts ' +
+      'whole, once per start and off the request path: an index on accounts.updated_at would serve it, but every ' +
+      'ledger write updates that column, and indexing it would cost the hottest path its HOT updates',
+    source: 'AccountsRepository.recentlyActivePortfolios',
+    servedBy: [],
+    acceptedSeqScans: ['accounts'],
+    build: () => ({ sql: RECENTLY_ACTIVE_PORTFOLIOS_SQL, params: [50] }),
+  },
+];
+
+export function findKeyQuery(name: string): KeyQuery | undefined {
+  return KEY_QUERIES.find((q) => q.name === name);
+}
