@@ -392,7 +392,11 @@ describe('metrics (e2e)', () => {
           .add('notifications', 'test', { channel: 'webhook', url, event: 'metrics.test', data: {} }, {});
         const after = await eventually(async () => {
           const s = await scrape(t);
-          return delta(before, s, 'alluse_task_dead_letters_total', { queue: 'notifications' }) === 1 ? s : undefined;
+          // The counter moves when the worker hears of the failure; the gauge at the next scrape after the job is in the failed set.
+          const counted = delta(before, s, 'alluse_task_dead_letters_total', { queue: 'notifications' }) === 1;
+          return counted && delta(before, s, 'alluse_queue_dead_letters', { queue: 'notifications' }) === 1
+            ? s
+            : undefined;
         }, 'the dead letter');
         expect((await task(id)).state).toBe('failed');
         expect(delta(before, after, 'alluse_task_failures_total', { queue: 'notifications' })).toBe(2); // TASKS_NOTIFICATIONS_ATTEMPTS

@@ -60,6 +60,12 @@ export class CacheService implements OnApplicationShutdown {
   private readonly warmers: Warmer[] = [];
   private readonly subscriber: Redis;
   private readonly origin = randomUUID();
+  /**
+   * L2 calls not yet settled, and whether the app is closing: L2's client connects on its first
+   * use, and a connection still opening when the store is disconnected would stay open after it.
+   */
+  private readonly l2Pending = new Set<Promise<unknown>>();
+  private closed = false;
   readonly stats: CacheStats;
 
   constructor(
@@ -184,7 +190,9 @@ export class CacheService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     this.subscriber.disconnect();
+    await settleWithin(Promise.allSettled(this.l2Pending), 1_000, () => undefined);
     // Forcefully: a polite close waits for a Redis that may never answer, and its reconnection
     // timers would keep the process alive.
     await Promise.all(
@@ -235,11 +243,23 @@ export class CacheService implements OnApplicationShutdown {
   }
 
   private async fromL2<T>(key: string): Promise<CacheEntry<T> | undefined> {
-    return (await valueWithin(this.l2.get<CacheEntry<T>>(key), this.config.redisTimeoutMs)) ?? undefined;
+    return (await this.withL2(() => this.l2.get<CacheEntry<T>>(key))) ?? undefined;
   }
 
   private async toL2(namespace: CacheNamespace, key: string, entry: CacheEntry): Promise<void> {
-    await valueWithin(this.l2.set(key, entry, ttlOf(namespace)), this.config.redisTimeoutMs);
+    await this.withL2(() => this.l2.set(key, entry, ttlOf(namespace)));
+  }
+
+  /** An L2 call, given up on after CACHE_REDIS_TIMEOUT_MS but tracked until it settles; none once closing. */
+  private withL2<T>(call: () => Promise<T>): Promise<T | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    const pending = call();
+    this.l2Pending.add(pending);
+    void pending.then(
+      () => this.l2Pending.delete(pending),
+      () => this.l2Pending.delete(pending),
+    );
+    return valueWithin(pending, this.config.redisTimeoutMs);
   }
 
   /** The tokens of `tags`: from this instance's mirror, the unknown ones from Redis (one MGET). */
