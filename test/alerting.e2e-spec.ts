@@ -1,11 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { bearer, eventually, freePort, startTestApp, TestApp } from '@app/testing';
+import { bearer, eventually, freePort, Sink, startSink, startTestApp, TestApp } from '@app/testing';
 
 /**
  * The whole alerting path with the real binaries: Prometheus scrapes app A and evaluates
@@ -26,22 +24,6 @@ interface Alert {
   startsAt: string;
 }
 
-/** A local HTTP endpoint that records every JSON body it receives, by path. */
-async function startSink() {
-  const received: { path: string; body: any }[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body: JSON.parse(raw) });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { received, base, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 /** Resolves when `url` answers 200 (a server that is up and ready). */
 const ready = (url: string, what: string) =>
   eventually(
@@ -57,7 +39,7 @@ describe('alerting end to end (Prometheus, Alertmanager, receiver)', () => {
   let redisPort: number;
   let a: TestApp | undefined;
   let b: TestApp | undefined;
-  let sink: Awaited<ReturnType<typeof startSink>>;
+  let sink: Sink;
   let alertmanagerUrl: string;
 
   const startChild = (command: string, args: string[]) => {
@@ -134,13 +116,10 @@ describe('alerting end to end (Prometheus, Alertmanager, receiver)', () => {
     // live through a Redis restart keep timers that hold Jest open (a known issue).
     redisPort = await freePort();
     await startRedis();
-    const sharedRedis = process.env.REDIS_URL;
     a = await startTestApp('alerting', {
       databaseName: b.databaseName,
       env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, TASKS_RUN_WORKERS: 'false' },
     });
-    if (sharedRedis === undefined) delete process.env.REDIS_URL;
-    else process.env.REDIS_URL = sharedRedis; // startTestApp exported A's settings
     const aPort = await freePort();
     await a.app.listen(aPort, '127.0.0.1');
 

@@ -1,24 +1,6 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { bearer, createUser, eventually, freePort, startTestApp, TestApp } from '@app/testing';
+import { bearer, createUser, eventually, freePort, Sink, startSink, startTestApp, TestApp } from '@app/testing';
 
 const SECRET = 'alert-webhook-secret-for-tests';
-
-/** A local destination for both channels: records every body it receives, by path. */
-async function startSink() {
-  const received: { path: string; body: any }[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body: JSON.parse(raw) });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { received, base, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 let seq = 0;
 const fingerprint = () => `f${Date.now().toString(16)}${(seq++).toString(16).padStart(4, '0')}`;
@@ -53,7 +35,7 @@ const payload = (alerts: unknown[]) => ({
 
 describe('alert receiver (e2e)', () => {
   let t: TestApp;
-  let sink: Awaited<ReturnType<typeof startSink>>;
+  let sink: Sink;
   const env = () => ({
     ALERTS_WEBHOOK_SECRET: SECRET,
     ALERTS_NOTIFY_WEBHOOK_URL: `${sink.base}/hook`,
@@ -206,13 +188,10 @@ describe('alert receiver (e2e)', () => {
   describe('with Redis unreachable', () => {
     let down: TestApp;
     beforeAll(async () => {
-      const redisUrl = process.env.REDIS_URL;
       down = await startTestApp('alerts', {
         databaseName: t.databaseName,
         env: { ...env(), REDIS_URL: `redis://127.0.0.1:${await freePort()}`, TASKS_RUN_WORKERS: 'false' },
       });
-      if (redisUrl === undefined) delete process.env.REDIS_URL;
-      else process.env.REDIS_URL = redisUrl;
     });
     afterAll(() => down.close());
 

@@ -276,16 +276,12 @@ describe('caching (e2e)', () => {
     it('answers every request without error, and correctly once Redis is back', async () => {
       port = await freePort();
       await startRedis();
-      const sharedRedis = process.env.REDIS_URL;
       app = await startTestApp('caching', {
         databaseName: t.databaseName,
         // An API instance: queue workers that lived through the restart are another subject (they
         // recover, but can take a lock period to close).
         env: { REDIS_URL: `redis://127.0.0.1:${port}`, TASKS_RUN_WORKERS: 'false' },
       });
-      // The harness exports the app's settings; what starts or stops later wants the shared Redis.
-      if (sharedRedis === undefined) delete process.env.REDIS_URL;
-      else process.env.REDIS_URL = sharedRedis;
       const p = await openPortfolio(app, manager.key, { name: 'redis down', initialCapital: '1000.00' });
       let expected = cents('300.00');
       const statuses: number[] = [];

@@ -57,16 +57,12 @@ describe('health probes (e2e)', () => {
     let down: TestApp;
 
     beforeAll(async () => {
-      const redisUrl = process.env.REDIS_URL;
       down = await startTestApp('health', {
         databaseName: t.databaseName,
         // No queue workers: with Redis gone they could only wait for it (the probes are the point here).
         env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, TASKS_RUN_WORKERS: 'false' },
       });
       down.db.on('error', () => undefined); // see above
-      // startTestApp writes its env into process.env; later apps in this file must not inherit the dead Redis.
-      if (redisUrl === undefined) delete process.env.REDIS_URL;
-      else process.env.REDIS_URL = redisUrl;
     });
     afterAll(() => down.close());
 

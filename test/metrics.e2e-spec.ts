@@ -431,16 +431,12 @@ describe('metrics (e2e)', () => {
 
     describe('with Redis unreachable', () => {
       let down: TestApp;
-      const redisUrl = process.env.REDIS_URL;
-
       beforeAll(async () => {
         down = await startTestApp('metrics', {
           databaseName: t.databaseName,
           env: env({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, TASKS_RUN_WORKERS: 'false' }),
         });
         down.db.on('error', () => undefined);
-        if (redisUrl === undefined) delete process.env.REDIS_URL;
-        else process.env.REDIS_URL = redisUrl;
       });
       afterAll(() => down.close());
 

@@ -3,3 +3,4 @@ export * from './test-app';
 export * from './api';
 export * from './eventually';
 export * from './ports';
+export * from './sink';

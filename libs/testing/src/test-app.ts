@@ -38,6 +38,7 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
   const databaseName = external?.pathname.slice(1) || options.databaseName || (await createTestDatabase(label));
   const ownsDatabase = !options.databaseName && !external;
   const url = options.databaseUrl ?? databaseUrl(databaseName);
+  const overridden = Object.fromEntries(Object.keys(options.env ?? {}).map((k) => [k, process.env[k]]));
   Object.assign(process.env, {
     DATABASE_URL: url,
     DATABASE_POOL_SIZE: '10',
@@ -47,7 +48,13 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
     ...options.env,
   });
   const app = await createApp();
-  await app.init();
+  try {
+    await app.init();
+  } finally {
+    // The configuration is read during init: this app's own settings (another Redis, workers off)
+    // must not leak into the apps and processes the spec starts after it.
+    restoreEnv(overridden);
+  }
   await app.getHttpAdapter().getInstance().ready();
 
   const adminKey = `au_${randomBytes(32).toString('base64url')}`;
@@ -68,4 +75,11 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
       if (ownsDatabase) await dropTestDatabase(databaseName);
     },
   };
+}
+
+function restoreEnv(previous: Record<string, string | undefined>): void {
+  for (const [key, value] of Object.entries(previous)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
 }
