@@ -1,23 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumberString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn } from 'class-validator';
+import { PageQuery } from '../../../common/page-query';
 import { Optional } from '../../../common/validators';
 
-export class AlertsQueryDto {
+export class AlertsQueryDto extends PageQuery {
   @ApiPropertyOptional({ enum: ['firing', 'resolved'] }) @Optional() @IsIn(['firing', 'resolved']) status?:
     'firing' | 'resolved';
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @Optional()
-  @IsNumberString({ no_symbols: true })
-  @MaxLength(19)
-  cursor?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @Optional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 }
 
 export class AlertView {

@@ -1,26 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDateString, IsInt, IsNumberString, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsDateString, IsString, IsUUID, MaxLength } from 'class-validator';
+import { PageQuery } from '../../../common/page-query';
 import { Optional } from '../../../common/validators';
 
-export class AuditQueryDto {
+export class AuditQueryDto extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' }) @Optional() @IsUUID() actorId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @Optional() @IsUUID() portfolioId?: string;
   @ApiPropertyOptional({ example: 'ledger.movement' }) @Optional() @IsString() @MaxLength(100) action?: string;
   @ApiPropertyOptional({ format: 'date-time' }) @Optional() @IsDateString({ strict: true }) from?: string;
   @ApiPropertyOptional({ format: 'date-time' }) @Optional() @IsDateString({ strict: true }) to?: string;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @Optional()
-  @IsNumberString({ no_symbols: true })
-  @MaxLength(19)
-  cursor?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @Optional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 }
 
 export class AuditEntryView {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumberString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
+import { CursorQuery } from '../../../common/page-query';
 import { IsInstant, Optional } from '../../../common/validators';
 import { EXTERNAL_LEDGERS, POCKETS, TRANSACTION_KINDS, type TransactionKind } from '../domain/ledger.types';
 
@@ -43,18 +44,13 @@ export class BalanceView {
   @ApiProperty({ example: '1000.00' }) total: string;
 }
 
-export class TransactionListQuery {
+export class TransactionListQuery extends CursorQuery {
   @ApiPropertyOptional({ enum: TRANSACTION_KINDS }) @Optional() @IsIn(TRANSACTION_KINDS) kind?: TransactionKind;
   @ApiPropertyOptional({ format: 'date-time', description: 'effective at or after' })
   @Optional()
   @IsInstant()
   from?: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'effective before' }) @Optional() @IsInstant() to?: string;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @Optional()
-  @IsNumberString({ no_symbols: true })
-  @MaxLength(19)
-  cursor?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @Optional()
   @Type(() => Number)
