@@ -1,5 +1,6 @@
 import { AppError } from '@app/errors';
-import { toProblem } from './problem.filter';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendProblem, toProblem } from './problem.filter';
 
 describe(toProblem.name, () => {
   it('carries an error’s extra members beside the standard ones', () => {
@@ -18,5 +19,42 @@ describe(toProblem.name, () => {
       title: 'conflict',
       correlationId: 'c2',
     });
+  });
+});
+
+describe(sendProblem.name, () => {
+  const send = (error: unknown) => {
+    const logged: { level: 'error' | 'warn'; text: string }[] = [];
+    const logger = {
+      error: (text: string) => logged.push({ level: 'error', text }),
+      warn: (text: string) => logged.push({ level: 'warn', text }),
+    };
+    const sent: { status?: number; body?: unknown } = {};
+    const reply = {
+      header: () => reply,
+      status: (status: number) => ((sent.status = status), reply),
+      send: (body: unknown) => ((sent.body = body), reply),
+    };
+    sendProblem({ id: 'c3' } as unknown as FastifyRequest, reply as unknown as FastifyReply, error, logger);
+    return { logged, sent };
+  };
+
+  it('notes a 5xx the service chose as a warning with its code, without a stack', () => {
+    const { logged, sent } = send(new AppError('unavailable', 'ALERT_RECEIVER_NOT_CONFIGURED', 'not configured'));
+    expect(sent.status).toBe(503);
+    expect(logged).toEqual([{ level: 'warn', text: 'ALERT_RECEIVER_NOT_CONFIGURED: not configured' }]);
+  });
+
+  it('logs an unexpected error with its stack, and answers an opaque 500', () => {
+    const { logged, sent } = send(new Error('secret internals'));
+    expect(sent.status).toBe(500);
+    expect(logged).toHaveLength(1);
+    expect(logged[0].level).toBe('error');
+    expect(logged[0].text).toContain('at '); // the stack
+    expect(JSON.stringify(sent.body)).not.toContain('secret internals');
+  });
+
+  it('logs nothing for a 4xx', () => {
+    expect(send(new AppError('not_found', 'ACCOUNT_NOT_FOUND', 'no')).logged).toEqual([]);
   });
 });

@@ -119,13 +119,14 @@ export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
   error: unknown,
-  logger: Pick<Logger, 'error'>,
+  logger: Pick<Logger, 'error' | 'warn'>,
 ) {
   const problem = toProblem(error, String(request.id));
   if (typeof problem.retryAfterSeconds === 'number')
     void reply.header('retry-after', String(problem.retryAfterSeconds));
-  if (problem.status >= 500) {
-    logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  }
+  // A 5xx the service chose (backpressure, a receiver not configured) is a state to note, not a bug:
+  // its code and message say it all. Anything else is unexpected and keeps its stack.
+  if (problem.status >= 500 && error instanceof AppError) logger.warn(`${error.code}: ${error.message}`);
+  else if (problem.status >= 500) logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
 }
