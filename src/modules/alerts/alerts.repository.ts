@@ -3,20 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { ReceivedAlert } from './domain/alertmanager-webhook';
 
-export interface AlertRow {
-  id: string;
-  fingerprint: string;
-  name: string;
-  status: 'firing' | 'resolved';
-  severity: string | null;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  starts_at: Date;
-  ends_at: Date | null;
-  generator_url: string | null;
-  received_at: Date;
-  updated_at: Date;
-}
+/** A recorded alert: what was received, with its id and when it was first and last recorded. */
+export type AlertRow = ReceivedAlert & { id: string; receivedAt: Date; updatedAt: Date };
+
+const ALERT_COLUMNS = `id::text, fingerprint, name, status, severity, labels, annotations, starts_at AS "startsAt",
+  ends_at AS "endsAt", generator_url AS "generatorUrl", received_at AS "receivedAt", updated_at AS "updatedAt"`;
 
 @Injectable()
 export class AlertsRepository {
@@ -59,8 +50,7 @@ export class AlertsRepository {
            updated_at = now()
          RETURNING a.*
        )
-       SELECT id::text, fingerprint, name, status, severity, labels, annotations, starts_at, ends_at, generator_url,
-              received_at, updated_at
+       SELECT ${ALERT_COLUMNS}
          FROM saved
         WHERE (status = 'firing' AND forwarded_status IS NULL)
            OR (status = 'resolved' AND forwarded_status = 'firing')
@@ -87,8 +77,7 @@ export class AlertsRepository {
     if (q.status) where.push(`status = $${params.push(q.status)}`);
     if (q.beforeId) where.push(`id < $${params.push(q.beforeId)}`);
     return this.db.query(
-      `SELECT id::text, fingerprint, name, status, severity, labels, annotations, starts_at, ends_at, generator_url,
-              received_at, updated_at
+      `SELECT ${ALERT_COLUMNS}
          FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
         ORDER BY alerts.id DESC LIMIT $${params.push(q.limit)}`,
       params,

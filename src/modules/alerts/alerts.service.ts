@@ -9,7 +9,7 @@ import { TasksProducer } from '../async-tasks/tasks.producer';
 import { alertsForwarded, alertsReceived } from '../monitoring/metrics';
 import { AlertRow, AlertsRepository } from './alerts.repository';
 import { forwardingUnavailable, receiverNotConfigured, webhookUnauthenticated } from './alerts.errors';
-import { alertText, parseAlertmanagerWebhook, type ReceivedAlert } from './domain/alertmanager-webhook';
+import { alertText, parseAlertmanagerWebhook } from './domain/alertmanager-webhook';
 import type { AlertsPageView, AlertsQueryDto, AlertView, WebhookReceiptView } from './dto/alerts.dto';
 
 /** How long queuing the notifications may take before the call is answered 503 (Alertmanager retries). */
@@ -80,23 +80,22 @@ export class AlertsService {
    * status and the channel, so a call Alertmanager repeats (or two calls racing) queue it once.
    */
   private async forward(changed: AlertRow[]): Promise<number> {
-    const tasks = changed.flatMap((row) => {
-      const alert = toReceived(row);
-      return this.channels.map(({ channel, url }) => ({
-        name: `alert.${alert.status}`,
+    const tasks = changed.flatMap((row) =>
+      this.channels.map(({ channel, url }) => ({
+        name: `alert.${row.status}`,
         payload: {
           channel,
           url,
-          event: `alert.${alert.status}`,
+          event: `alert.${row.status}`,
           data: notificationData(row),
-          text: alertText(alert),
+          text: alertText(row),
         },
         options: {
-          jobId: `alert-${row.fingerprint}-${row.starts_at.getTime()}-${row.status}-${channel}`,
+          jobId: `alert-${row.fingerprint}-${row.startsAt.getTime()}-${row.status}-${channel}`,
           priority: 'high' as const,
         },
-      }));
-    });
+      })),
+    );
     if (tasks.length === 0) return 0;
     try {
       await within(this.producer.addBulk('notifications', tasks), QUEUE_TIMEOUT_MS);
@@ -113,20 +112,6 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function toReceived(r: AlertRow): ReceivedAlert {
-  return {
-    fingerprint: r.fingerprint,
-    name: r.name,
-    status: r.status,
-    severity: r.severity,
-    labels: r.labels,
-    annotations: r.annotations,
-    startsAt: r.starts_at,
-    endsAt: r.ends_at,
-    generatorUrl: r.generator_url,
-  };
-}
-
 function notificationData(r: AlertRow): Record<string, unknown> {
   const { receivedAt: _r, updatedAt: _u, id: _id, ...data } = toView(r);
   return data;
@@ -141,10 +126,10 @@ function toView(r: AlertRow): AlertView {
     severity: r.severity,
     labels: r.labels,
     annotations: r.annotations,
-    startsAt: r.starts_at.toISOString(),
-    endsAt: r.ends_at?.toISOString() ?? null,
-    generatorURL: r.generator_url,
-    receivedAt: r.received_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
+    startsAt: r.startsAt.toISOString(),
+    endsAt: r.endsAt?.toISOString() ?? null,
+    generatorURL: r.generatorUrl,
+    receivedAt: r.receivedAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
   };
 }
