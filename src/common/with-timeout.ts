@@ -1,39 +1,34 @@
-/** Waits for `work` at most `ms`; past that, runs `onTimeout` and resolves without waiting further. */
-export async function settleWithin(work: Promise<unknown>, ms: number, onTimeout: () => unknown): Promise<void> {
+/** `work` did not settle in time (the work itself goes on; nothing waits for it). */
+export class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
+
+/** The result of `work`, or a TimeoutError once `ms` have passed (the work itself is not waited for). */
+export async function within<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), ms);
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
   });
   try {
-    const outcome = await Promise.race([work.then(() => 'done' as const), expired]);
-    if (outcome === 'expired') await onTimeout();
+    return await Promise.race([work, expired]);
   } finally {
     clearTimeout(timer);
   }
 }
 
 /** The result of `work`, or undefined when it fails or takes longer than `ms` (it is not waited for). */
-export async function valueWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([work.catch(() => undefined), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function valueWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  return within(work, ms).catch(() => undefined);
 }
 
-/** The result of `work`, or a rejection once `ms` have passed (the work itself is not waited for). */
-export async function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
+/** Waits for `work` at most `ms`; past that, runs `onTimeout` and resolves without waiting further. */
+export async function settleWithin(work: Promise<unknown>, ms: number, onTimeout: () => unknown): Promise<void> {
   try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
+    await within(work, ms);
+  } catch (error) {
+    if (!(error instanceof TimeoutError)) throw error;
+    await onTimeout();
   }
 }
