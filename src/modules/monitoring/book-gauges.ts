@@ -12,8 +12,8 @@ const UNIT_STATUSES = ['ACTIVE', 'MERGED'];
  * The book gauges (`alluse_accounts`, `alluse_portfolios`, `alluse_units`), read in the
  * background every METRICS_REFRESH_MS with one query, first at bootstrap; never a scan per
  * scrape. Each refresh waits for the previous one (a chain of timeouts, not an interval), the
- * timer does not keep the process alive, and it stops when the app closes. A process without an
- * HTTP server (the worker) has no /metrics, so it does not refresh.
+ * timer does not keep the process alive, and it stops when the app closes. The worker process
+ * does not refresh: its /metrics is for the tasks it runs, and the API instances export the book.
  */
 @Injectable()
 export class BookGauges implements OnApplicationBootstrap, OnModuleDestroy {
