@@ -38,16 +38,7 @@ export function timedClient(slowQueryMs: number): typeof Client {
         return (super.query as (...a: unknown[]) => unknown)(...args);
       }
       const started = performance.now();
-      return (super.query as (...a: unknown[]) => Promise<QueryResult>)(...args).then(
-        (result) => {
-          record(text, started);
-          return result;
-        },
-        (error: unknown) => {
-          record(text, started);
-          throw error;
-        },
-      );
+      return (super.query as (...a: unknown[]) => Promise<QueryResult>)(...args).finally(() => record(text, started));
     }
   };
 }
