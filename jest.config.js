@@ -12,6 +12,10 @@ const shared = {
 
 module.exports = {
   testTimeout: 60_000,
+  // Known leak, not yet found: now and then one Redis connection (last command SET, opened by the
+  // first spec) outlives every app, and Jest would wait for it forever after a finished run.
+  // Every app is closed by its spec; this only ends the process once the results are in.
+  forceExit: true,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
     {

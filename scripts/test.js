@@ -4,6 +4,7 @@
  * passed through (`npm test -- --selectProjects unit`), exiting with Jest's exit code.
  */
 const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { ensureMonitoringTools, ensurePostgres, ensureRedis, isLocalUrl, DEFAULT_REDIS_URL } = require('./services');
@@ -24,14 +25,29 @@ async function main() {
   const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('the build failed');
 
-  // Jest itself rather than `npx jest`: one process fewer, and signals reach it directly.
-  const jest = spawn(process.execPath, [path.join(root, 'node_modules/jest/bin/jest.js'), ...process.argv.slice(2)], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  // Jest itself rather than `npx jest`: one process fewer, and signals reach it directly. Its results
+  // also go to a file, so that the run ends with the count of passed and failed tests whatever
+  // Jest prints after its summary.
+  const results = path.join(os.tmpdir(), `alluse-jest-${process.pid}.json`);
+  const jestArgs = [path.join(root, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${results}`];
+  const jest = spawn(process.execPath, [...jestArgs, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
   // Ctrl-C reaches Jest through the terminal already; a SIGTERM sent to this process alone must be passed on.
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => jest.kill(signal));
-  jest.on('exit', (code, signal) => process.exit(code ?? 128 + os.constants.signals[signal]));
+  jest.on('exit', (code, signal) => {
+    printCount(results);
+    process.exit(code ?? 128 + os.constants.signals[signal]);
+  });
+}
+
+/** The last line of the run: `Tests: N passed, M failed, T total` (nothing if Jest wrote no results). */
+function printCount(file) {
+  try {
+    const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.rmSync(file, { force: true });
+    process.stdout.write(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numTotalTests} total\n`);
+  } catch {
+    // Jest stopped before writing its results (a crash, a signal): its own output says why.
+  }
 }
 
 main().catch((err) => {
