@@ -66,6 +66,7 @@ const env = (overrides: Record<string, string> = {}) => ({
   TASKS_RUN_WORKERS: 'true',
   TASKS_NOTIFICATIONS_ATTEMPTS: '2',
   TASKS_NOTIFICATIONS_BACKOFF_MS: '100',
+  OUTBOUND_ALLOW: '127.0.0.1', // the failing webhook destination is a local server
   ...overrides,
 });
 
