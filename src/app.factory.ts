@@ -20,7 +20,9 @@ export async function createApp(): Promise<NestFastifyApplication> {
 
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: true,
+    // Off unless TRUST_PROXY names the proxies: otherwise any client could pick its address
+    // (X-Forwarded-For) for the per-address limits and the audit log.
+    trustProxy: config.trustProxy,
     genReqId: (req: { headers: Record<string, unknown> }) =>
       acceptCorrelationId(req.headers['x-correlation-id']) ?? randomUUID(),
     requestIdHeader: false,

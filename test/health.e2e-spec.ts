@@ -118,7 +118,7 @@ describe('health probes (e2e)', () => {
       expect((await down.http.get('/health/live').expect(200)).body.status).toBe('ok');
     });
 
-    it('keeps serving the API (rate limits are not enforced rather than failing requests)', async () => {
+    it('keeps serving the API (rate limits are counted in this instance instead)', async () => {
       const res = await down.http.get('/v1/users/me').set(bearer(down.adminKey)).expect(200);
       expect(res.body.role).toBe('admin');
     });
