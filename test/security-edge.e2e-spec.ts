@@ -255,3 +255,136 @@ describe('outbound calls are SSRF-safe (e2e)', () => {
     });
   });
 });
+
+/** A Content-Security-Policy header as directive → sources. */
+function csp(header: string | undefined): Record<string, string[]> {
+  const directives: Record<string, string[]> = {};
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...sources] = part.trim().split(/\s+/);
+    if (name) directives[name] = sources;
+  }
+  return directives;
+}
+
+/** The sources a page loads under `policy` would be refused; empty when the page works. */
+function refusedByCsp(html: string, policy: Record<string, string[]>): string[] {
+  const allows = (directive: string, source: string) => {
+    const sources = policy[directive] ?? policy['default-src'] ?? [];
+    if (source === 'inline') return sources.includes("'unsafe-inline'");
+    if (/^https:\/\//.test(source)) return sources.includes('https:') || sources.some((s) => source.startsWith(s));
+    return sources.includes("'self'"); // a relative URL: this origin
+  };
+  const refused: string[] = [];
+  for (const [, attrs, body] of html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)) {
+    const src = /src=["']([^"']+)["']/.exec(attrs)?.[1];
+    if (src && !allows('script-src', src)) refused.push(`script ${src}`);
+    if (!src && body.trim() && !/type=["']application\/json["']/.test(attrs) && !allows('script-src', 'inline')) {
+      refused.push('an inline script');
+    }
+  }
+  for (const [, href] of html.matchAll(
+    /<link[^>]*rel=["']stylesheet["'][^>]*href=["']([^"']+)["']|<link[^>]*href=["']([^"']+)["'][^>]*rel=["']stylesheet["']/g,
+  )) {
+    if (href && !allows('style-src', href)) refused.push(`style sheet ${href}`);
+  }
+  if (/<style[\s>]|style="/.test(html) && !allows('style-src', 'inline')) refused.push('inline styles');
+  return refused;
+}
+
+describe('security headers and CORS (e2e)', () => {
+  const ALLOWED = 'https://app.example.test';
+  let t: TestApp;
+  let closed: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp('headers', { env: { CORS_ORIGINS: `${ALLOWED},http://localhost:5173` } });
+    closed = await startTestApp('headers');
+  });
+  afterAll(async () => {
+    await closed.close();
+    await t.close();
+  });
+
+  it.each([
+    ['an API answer', '/v1/users/me', true, 200],
+    ['a refusal', '/v1/users/me', false, 401],
+    ['a probe', '/health/live', false, 200],
+    ['an unknown route', '/no/such/route', false, 404],
+  ])('sets the security headers on %s', async (_what, path, withKey, status) => {
+    const req = t.http.get(path);
+    if (withKey) req.set(bearer(t.adminKey));
+    const res = await req.expect(status);
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'referrer-policy': 'no-referrer',
+      'strict-transport-security': expect.stringMatching(/^max-age=\d+/),
+      'cross-origin-opener-policy': 'same-origin',
+    });
+    const policy = csp(res.headers['content-security-policy']);
+    expect(policy['default-src']).toEqual(["'self'"]);
+    expect(policy['script-src']).toEqual(["'self'"]);
+    expect(policy['frame-ancestors']).toEqual(["'none'"]);
+    expect(policy).not.toHaveProperty('upgrade-insecure-requests');
+  });
+
+  it('serves Swagger UI at /docs under a CSP that allows everything the page loads', async () => {
+    const page = await t.http.get('/docs').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    const policy = csp(page.headers['content-security-policy']);
+    expect(refusedByCsp(page.text, policy)).toEqual([]);
+    const scripts = [...page.text.matchAll(/<script src=["']([^"']+)["']/g)].map((m) => m[1]);
+    expect(scripts.length).toBeGreaterThanOrEqual(3);
+    for (const src of scripts) {
+      const asset = await t.http.get(new URL(src, 'http://x/docs').pathname).expect(200);
+      expect(asset.headers['content-type']).toMatch(/javascript/);
+    }
+    await t.http.get('/docs/swagger-ui.css').expect(200);
+    expect((await t.http.get('/docs-json').expect(200)).body.openapi).toMatch(/^3\./); // connect-src 'self'
+  });
+
+  it('serves the queue dashboard under a CSP that allows everything the page loads', async () => {
+    const page = await t.http.get('/admin/queues').set(bearer(t.adminKey)).expect(200);
+    expect(refusedByCsp(page.text, csp(page.headers['content-security-policy']))).toEqual([]);
+  });
+
+  it('answers a preflight from an allowed origin, naming it and the headers the API takes', async () => {
+    const res = await t.http
+      .options('/v1/portfolios')
+      .set('origin', ALLOWED)
+      .set('access-control-request-method', 'POST')
+      .set('access-control-request-headers', 'authorization,content-type,idempotency-key')
+      .expect(204);
+    expect(res.headers['access-control-allow-origin']).toBe(ALLOWED);
+    expect(res.headers['access-control-allow-methods']).toContain('POST');
+    expect(res.headers['access-control-allow-headers']).toContain('idempotency-key');
+    expect(res.headers).not.toHaveProperty('access-control-allow-credentials');
+  });
+
+  it('lets an allowed origin read an answer and its correlation id', async () => {
+    const res = await t.http.get('/v1/users/me').set(bearer(t.adminKey)).set('origin', ALLOWED).expect(200);
+    expect(res.headers['access-control-allow-origin']).toBe(ALLOWED);
+    expect(res.headers['access-control-expose-headers']).toContain('x-correlation-id');
+  });
+
+  it('gives another origin no CORS grant, preflight or not', async () => {
+    const preflight = await t.http
+      .options('/v1/portfolios')
+      .set('origin', 'https://evil.example.test')
+      .set('access-control-request-method', 'POST');
+    expect(preflight.headers).not.toHaveProperty('access-control-allow-origin');
+    const res = await t.http.get('/v1/users/me').set(bearer(t.adminKey)).set('origin', 'https://evil.example.test');
+    expect(res.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+
+  it('sends no CORS headers at all without CORS_ORIGINS', async () => {
+    const preflight = await closed.http
+      .options('/v1/portfolios')
+      .set('origin', ALLOWED)
+      .set('access-control-request-method', 'POST');
+    expect(preflight.headers).not.toHaveProperty('access-control-allow-origin');
+    const res = await closed.http.get('/v1/users/me').set(bearer(closed.adminKey)).set('origin', ALLOWED).expect(200);
+    expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    expect(res.headers['content-security-policy']).toBeDefined(); // helmet is always on
+  });
+});
