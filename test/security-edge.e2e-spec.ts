@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bearer, createUser, eventually, openPortfolio, startTestApp, TestApp, TestUser } from '@app/testing';
+import { bearer, createUser, eventually, freePort, openPortfolio, startTestApp, TestApp, TestUser } from '@app/testing';
 import { OutboundUrlPolicy } from '../src/modules/async-tasks/outbound-url-policy';
 import { QueueRegistry } from '../src/modules/async-tasks/queue-registry.service';
 import { TasksProducer } from '../src/modules/async-tasks/tasks.producer';
@@ -245,6 +245,13 @@ describe('outbound calls are SSRF-safe (e2e)', () => {
       expect(view).toMatchObject({ state: 'completed', result: { status: 200 } });
       await eventually(() => Promise.resolve(sent.hungUp || undefined), 'the caller to hang up');
       expect(sent.bytes).toBeLessThan(1024);
+    });
+
+    it('reports a destination it cannot reach by the error code only, never the address it connected to', async () => {
+      const port = await freePort(); // nothing listens there
+      const view = await finished(allowed, (await notify(allowed, `http://127.0.0.1:${port}/hook`)).id);
+      expect(view).toMatchObject({ state: 'failed', attemptsMade: 1 });
+      expect(view.error).toBe(`http://127.0.0.1:${port} could not be reached (ECONNREFUSED)`);
     });
 
     it('fails a destination that sends no status before the deadline', async () => {

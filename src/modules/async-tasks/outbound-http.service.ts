@@ -92,13 +92,12 @@ export class OutboundHttp {
         agent: false, // a connection per call: a pooled socket could outlive the address check
         lookup: pinnedLookup(address),
       });
-      const deadline = setTimeout(() => {
-        if (response) finish();
-        else request.destroy(new Error(`${url.origin} did not answer within ${outboundTimeoutMs} ms`));
-      }, outboundTimeoutMs);
-      request.on('error', (error) => {
+      const timedOut = new Error(`${url.origin} did not answer within ${outboundTimeoutMs} ms`);
+      const deadline = setTimeout(() => (response ? finish() : request.destroy(timedOut)), outboundTimeoutMs);
+      request.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(deadline);
-        reject(error);
+        // The code only: Node's messages name the address, and a task's error is shown to its owner.
+        reject(error === timedOut ? error : new Error(`${url.origin} could not be reached (${error.code ?? 'error'})`));
       });
       request.on('response', (res) => {
         response = res;
