@@ -212,6 +212,15 @@ export class AccountsRepository {
     }));
   }
 
+  /** The portfolio of a forked unit, from its accounts (accounts_unit_id_idx; they commit with the unit). */
+  async unitPortfolio(unitId: string): Promise<string | undefined> {
+    const rows: { portfolio_id: string }[] = await this.db.query(
+      'SELECT portfolio_id FROM accounts WHERE unit_id = $1 LIMIT 1',
+      [unitId],
+    );
+    return rows[0]?.portfolio_id;
+  }
+
   async updateAccount(
     m: EntityManager,
     id: string,

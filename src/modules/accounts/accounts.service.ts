@@ -3,14 +3,14 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { AccountDirectory } from './account-directory.service';
 import { accountNotFound, grantNotAllowed, portfolioNotFound } from './accounts.errors';
-import { AccountsRepository } from './accounts.repository';
+import { AccountsRepository, type AccountFacts } from './accounts.repository';
 import { applyConfigPatch } from './domain/account-config';
 import { accountFigures } from './domain/balances';
 import { percentToBasisPoints } from './domain/percent';
 import { assertStatusChange } from './domain/status';
 import type { AccountView, GrantView, PortfolioDetailView, PortfolioView } from './dto/account.view';
 import type { UpdateAccountDto } from './dto/update-account.dto';
-import { PortfolioAccessService } from './portfolio-access.service';
+import { PortfolioAccessService, type PortfolioAction } from './portfolio-access.service';
 import { toAccountView, toPortfolioView, toTotalsView } from './views';
 import { AppError } from '@app/errors';
 import { EventEmitter2 } from '@nestjs/event-emitter';
@@ -56,11 +56,17 @@ export class AccountsService {
     return toAccountView(row);
   }
 
-  /** Reconfigures an account and/or changes its status, under a row lock (domain.md §7). */
-  async updateAccount(principal: Principal, id: string, patch: UpdateAccountDto): Promise<AccountView> {
+  /** The facts of an account the caller may act on; ACCOUNT_NOT_FOUND when it is not there for them. */
+  async visibleAccount(principal: Principal, id: string, action: PortfolioAction): Promise<AccountFacts> {
     const fact = (await this.directory.lookup([id])).get(id);
     if (!fact) throw accountNotFound(id);
-    await this.access.assertWithin(principal, fact.portfolioId, 'manage', () => accountNotFound(id), fact.ownerId);
+    await this.access.assertWithin(principal, fact.portfolioId, action, () => accountNotFound(id), fact.ownerId);
+    return fact;
+  }
+
+  /** Reconfigures an account and/or changes its status, under a row lock (domain.md §7). */
+  async updateAccount(principal: Principal, id: string, patch: UpdateAccountDto): Promise<AccountView> {
+    await this.visibleAccount(principal, id, 'manage');
     const { status, bufferPct, ...configPatch } = patch;
     const updated = await this.repository.transaction(async (m) => {
       const row = (await this.repository.findAccount(id, m, true))!;
@@ -115,7 +121,7 @@ export class AccountsService {
       );
     });
     this.access.forgetGrant(portfolioId, userId);
-    await this.changed(portfolioId);
+    await this.changed(portfolioId, [], [userId]);
     return (await this.listGrants(principal, portfolioId)).find((g) => g.userId === userId)!;
   }
 
@@ -128,11 +134,14 @@ export class AccountsService {
       await this.audit.record({ action: 'grant.revoke', entityType: 'grant', entityId: userId, portfolioId }, m);
     });
     this.access.forgetGrant(portfolioId, userId);
-    await this.changed(portfolioId);
+    await this.changed(portfolioId, [], [userId]);
   }
 
-  /** After commit, and before answering: caches drop what the change affects. */
-  private async changed(portfolioId: string, accountIds: string[] = []): Promise<void> {
-    await this.events.emitAsync(PortfolioChangedEvent.topic, new PortfolioChangedEvent(portfolioId, accountIds));
+  /** After commit, and before answering: caches drop what the change affects, on every instance. */
+  private async changed(portfolioId: string, accountIds: string[] = [], granteeIds: string[] = []): Promise<void> {
+    await this.events.emitAsync(
+      PortfolioChangedEvent.topic,
+      new PortfolioChangedEvent(portfolioId, accountIds, granteeIds),
+    );
   }
 }

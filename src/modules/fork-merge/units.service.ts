@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { formatCents } from '@app/money';
-import { AccountDirectory } from '../accounts/account-directory.service';
-import { accountNotFound } from '../accounts/accounts.errors';
 import { AccountsRepository } from '../accounts/accounts.repository';
+import { AccountsService } from '../accounts/accounts.service';
 import { PortfolioAccessService } from '../accounts/portfolio-access.service';
 import { toAccountView } from '../accounts/views';
 import type { Principal } from '../auth/principal';
@@ -21,15 +20,13 @@ export class UnitsService {
     private readonly repository: ForkMergeRepository,
     private readonly engine: ForkMergeService,
     private readonly accounts: AccountsRepository,
-    private readonly directory: AccountDirectory,
+    private readonly accountsService: AccountsService,
     private readonly access: PortfolioAccessService,
   ) {}
 
   /** POST /v1/accounts/:id/fork: forks now, or refuses with FORK_NOT_ELIGIBLE and the reason. */
   async fork(principal: Principal, accountId: string, idempotencyKey?: string): Promise<UnitDetailView> {
-    const fact = (await this.directory.lookup([accountId])).get(accountId);
-    if (!fact) throw accountNotFound(accountId);
-    await this.access.assertWithin(principal, fact.portfolioId, 'move', () => accountNotFound(accountId), fact.ownerId);
+    const fact = await this.accountsService.visibleAccount(principal, accountId, 'move');
     const outcome = await this.engine.fork(fact.portfolioId, accountId, 'user', {
       actorId: principal.userId,
       idempotencyKey,
