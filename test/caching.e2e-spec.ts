@@ -132,7 +132,7 @@ describe('caching (e2e)', () => {
     });
 
     it('a merge: the unit and the root COM account', async () => {
-      const [unit] = (await get(t, `/v1/portfolios/${p.id}/units`)).body;
+      const [unit] = (await get(t, `/v1/portfolios/${p.id}/units`)).body.items;
       await get(t, `/v1/units/${unit.id}`);
       expect((await get(t, `/v1/units/${unit.id}`)).headers['x-cache']).toBe('HIT-L1');
       // A premium into the unit's COM drops the unit's view (the account implies its unit).
@@ -383,7 +383,7 @@ describe('caching (e2e)', () => {
     it('keeps L1 within CACHE_L1_MAX_BYTES by evicting the least recently used entries', async () => {
       small = await startTestApp('caching', { databaseName: t.databaseName, env: { CACHE_L1_MAX_BYTES: '12000' } });
       const p = await openPortfolio(small, manager.key, { name: 'evict', initialCapital: '1000.00' });
-      const accounts = (await get(small, `/v1/portfolios/${p.id}/accounts`)).body.map((a: any) => a.id);
+      const accounts = (await get(small, `/v1/portfolios/${p.id}/accounts`)).body.items.map((a: any) => a.id);
       for (const id of [...accounts, ...accounts]) await get(small, `/v1/accounts/${id}`);
       const stats = await cacheStats(small);
       expect(stats.l1.bytes).toBeLessThanOrEqual(12_000);

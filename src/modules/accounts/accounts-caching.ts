@@ -68,8 +68,11 @@ export class AccountsCaching implements OnModuleInit, OnApplicationBootstrap {
       await this.cache.put('portfolio', cacheKey('portfolio', 'all', path), tags, () =>
         this.accounts.getPortfolio(SYSTEM_READER, portfolioId),
       );
-      await this.cache.put('portfolio', cacheKey('portfolio', 'all', `${path}/accounts`), tags, () =>
-        this.accounts.listAccounts(SYSTEM_READER, portfolioId),
+      await this.cache.put(
+        'portfolio',
+        cacheKey('portfolio', 'all', `${path}/accounts`),
+        tags,
+        () => this.accounts.listAccounts(SYSTEM_READER, portfolioId, {}), // the first page, as a request without a query
       );
     });
   }

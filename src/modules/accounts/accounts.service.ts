@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { DEFAULT_PAGE_LIMIT, type IdPageQuery } from '../../common/page-query';
+import { keysetPage, type Page } from '../../common/pagination';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { AccountDirectory } from './account-directory.service';
 import { accountNotFound, grantNotAllowed, portfolioNotFound } from './accounts.errors';
-import { AccountsRepository, type AccountFacts } from './accounts.repository';
+import { AccountsRepository, type AccountFacts, type PortfolioScope } from './accounts.repository';
 import { applyConfigPatch } from './domain/account-config';
 import { accountFigures } from './domain/balances';
 import { percentToBasisPoints } from './domain/percent';
@@ -27,14 +29,20 @@ export class AccountsService {
     private readonly events: EventEmitter2,
   ) {}
 
-  async listPortfolios(principal: Principal): Promise<PortfolioView[]> {
-    const scope =
+  /** The caller's portfolios, oldest first, a page at a time: all of them for admins and auditors. */
+  async listPortfolios(principal: Principal, q: IdPageQuery): Promise<Page<PortfolioView>> {
+    const scope: PortfolioScope =
       principal.role === 'admin' || principal.role === 'auditor'
-        ? { all: true as const }
+        ? { all: true }
         : principal.role === 'manager'
           ? { ownerId: principal.userId }
           : { granteeId: principal.userId };
-    return (await this.repository.listPortfolios(scope)).map(toPortfolioView);
+    return keysetPage(
+      q.limit ?? DEFAULT_PAGE_LIMIT,
+      (limit) => this.repository.listPortfolios(scope, { after: q.cursor, limit }),
+      (row) => row.id,
+      toPortfolioView,
+    );
   }
 
   async getPortfolio(principal: Principal, id: string): Promise<PortfolioDetailView> {
@@ -44,9 +52,15 @@ export class AccountsService {
     return { ...toPortfolioView(portfolio), totals: toTotalsView(await this.repository.totalsByType(id)) };
   }
 
-  async listAccounts(principal: Principal, portfolioId: string): Promise<AccountView[]> {
+  /** A portfolio's accounts, root accounts first, a page at a time. */
+  async listAccounts(principal: Principal, portfolioId: string, q: IdPageQuery): Promise<Page<AccountView>> {
     await this.access.assert(principal, portfolioId, 'read');
-    return (await this.repository.listAccounts(portfolioId)).map(toAccountView);
+    return keysetPage(
+      q.limit ?? DEFAULT_PAGE_LIMIT,
+      (limit) => this.repository.listAccounts(portfolioId, { after: q.cursor, limit }),
+      (row) => row.id,
+      toAccountView,
+    );
   }
 
   async getAccount(principal: Principal, id: string): Promise<AccountView> {

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { formatCents } from '@app/money';
+import { DEFAULT_PAGE_LIMIT, type IdPageQuery } from '../../common/page-query';
+import { keysetPage, type Page } from '../../common/pagination';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AccountsService } from '../accounts/accounts.service';
 import { PortfolioAccessService } from '../accounts/portfolio-access.service';
@@ -68,9 +70,15 @@ export class UnitsService {
     return toProposalView((await this.repository.findProposal(proposalId))!);
   }
 
-  async listUnits(principal: Principal, portfolioId: string): Promise<UnitView[]> {
+  /** A portfolio's units, oldest first, a page at a time. */
+  async listUnits(principal: Principal, portfolioId: string, q: IdPageQuery): Promise<Page<UnitView>> {
     await this.access.assert(principal, portfolioId, 'read');
-    return (await this.repository.listUnits(portfolioId)).map(toUnitView);
+    return keysetPage(
+      q.limit ?? DEFAULT_PAGE_LIMIT,
+      (limit) => this.repository.listUnits(portfolioId, { after: q.cursor, limit }),
+      (row) => row.id,
+      toUnitView,
+    );
   }
 
   async getUnit(principal: Principal, unitId: string): Promise<UnitDetailView> {
