@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DEFAULT_PAGE_LIMIT, type IdPageQuery } from '../../common/page-query';
+import { keysetPage, type Page } from '../../common/pagination';
 import { AuditService } from '../audit/audit.service';
 import { apiKeyNotFound, userNotFound } from './auth.errors';
 import { AuthRepository, UserRow } from './auth.repository';
@@ -71,8 +73,14 @@ export class AuthService {
     return toUserView(user);
   }
 
-  async listUsers(): Promise<UserView[]> {
-    return (await this.repository.listUsers()).map(toUserView);
+  /** Every user, oldest first, a page at a time. */
+  listUsers(q: IdPageQuery): Promise<Page<UserView>> {
+    return keysetPage(
+      q.limit ?? DEFAULT_PAGE_LIMIT,
+      (limit) => this.repository.listUsers({ after: q.cursor, limit }),
+      (row) => row.id,
+      toUserView,
+    );
   }
 
   async issueKey(userId: string): Promise<IssuedKey> {
