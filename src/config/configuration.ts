@@ -166,6 +166,14 @@ export const cacheConfig = registerAs('cache', () => ({
   redisTimeoutMs: readInt(process.env, 'CACHE_REDIS_TIMEOUT_MS', 150, 1, 60_000),
   /** Portfolios whose views are loaded in the background at start (most recently active first). */
   warmPortfolios: readInt(process.env, 'CACHE_WARM_PORTFOLIOS', 50, 0, 100_000),
+  /** Tags this instance keeps track of, in each of its tag maps (L1 keys by tag, mirrored tag tokens); LRU. */
+  tagsMax: readInt(process.env, 'CACHE_TAGS_MAX', 100_000, 10, 10_000_000),
+}));
+
+/** The in-process lookups behind access checks: portfolio owners, grants, account facts, units' portfolios. */
+export const accessConfig = registerAs('access', () => ({
+  /** Entries each lookup keeps; the least recently used go first. */
+  maxEntries: readInt(process.env, 'ACCESS_CACHE_MAX_ENTRIES', 100_000, 10, 10_000_000),
 }));
 
 /** Outbound HTTP calls (webhooks): where they may go and how much of an answer is read (docs/tasks.md). */
@@ -239,6 +247,7 @@ export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type TasksConfig = ReturnType<typeof tasksConfig>;
 export type GrowthConfig = ReturnType<typeof growthConfig>;
 export type CacheConfig = ReturnType<typeof cacheConfig>;
+export type AccessConfig = ReturnType<typeof accessConfig>;
 export type ProjectionsConfig = ReturnType<typeof projectionsConfig>;
 export type OutboundConfig = ReturnType<typeof outboundConfig>;
 export type AlertsConfig = ReturnType<typeof alertsConfig>;
@@ -256,6 +265,7 @@ export const allConfigs = [
   growthConfig,
   projectionsConfig,
   cacheConfig,
+  accessConfig,
   alertsConfig,
   metricsConfig,
 ];

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { DEFAULT_PAGE_LIMIT, type IdPageQuery } from '../../common/page-query';
+import { keysetPage, type Page } from '../../common/pagination';
 import { authConfig, type AuthConfig } from '../../config/configuration';
 import { AuditService } from '../audit/audit.service';
 import { AuthFailureLimiter } from './auth-failure-limiter';
@@ -97,8 +99,14 @@ export class AuthService {
     return toUserView(user);
   }
 
-  async listUsers(): Promise<UserView[]> {
-    return (await this.repository.listUsers()).map(toUserView);
+  /** Every user, oldest first, a page at a time. */
+  listUsers(q: IdPageQuery): Promise<Page<UserView>> {
+    return keysetPage(
+      q.limit ?? DEFAULT_PAGE_LIMIT,
+      (limit) => this.repository.listUsers({ after: q.cursor, limit }),
+      (row) => row.id,
+      toUserView,
+    );
   }
 
   async issueKey(userId: string): Promise<IssuedKey> {
