@@ -10,10 +10,14 @@ import {
   circuitBreaker,
   handleWhen,
 } from 'cockatiel';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '@app/errors';
 import { outboundConfig, type OutboundConfig, tasksConfig, type TasksConfig } from '../../config/configuration';
 import { OutboundUrlPolicy } from './outbound-url-policy';
 import { NonRetryableError } from './tasks.errors';
+
+/** Destinations whose circuit is remembered. */
+const MAX_DESTINATIONS = 10_000;
 
 /** The destination keeps failing: calls are not even tried until it may have recovered. */
 export class CircuitOpenError extends Error {
@@ -38,7 +42,8 @@ export class CircuitOpenError extends Error {
  */
 @Injectable()
 export class OutboundHttp {
-  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  /** Destinations come from users (notifyUrl): the most recently called ones keep their breaker. */
+  private readonly breakers = new LRUCache<string, CircuitBreakerPolicy>({ max: MAX_DESTINATIONS });
 
   constructor(
     @Inject(tasksConfig.KEY) private readonly config: TasksConfig,
@@ -68,7 +73,7 @@ export class OutboundHttp {
 
   /** The state of each destination's circuit: closed, open or half-open. */
   circuits(): Record<string, string> {
-    return Object.fromEntries([...this.breakers].map(([origin, b]) => [origin, CircuitState[b.state]]));
+    return Object.fromEntries([...this.breakers.entries()].map(([origin, b]) => [origin, CircuitState[b.state]]));
   }
 
   /**
