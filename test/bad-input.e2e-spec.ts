@@ -3,6 +3,7 @@ import type { Response, Test } from 'supertest';
 import {
   bearer,
   createUser,
+  INTERNALS,
   ledgerViolations,
   openPortfolio,
   OpenedPortfolio,
@@ -11,10 +12,6 @@ import {
   TestApp,
   TestUser,
 } from '@app/testing';
-
-/** Anything that would tell a caller how the service is built. */
-const INTERNALS =
-  /QueryFailedError|PostgreSQL|postgres|invalid byte sequence|ledger_post|SELECT |INSERT |node_modules|\.ts:\d+|\n\s+at /i;
 
 const TABLES = [
   'accounts',

@@ -4,3 +4,6 @@ export * from './api';
 export * from './eventually';
 export * from './ports';
 export * from './sink';
+export * from './cast';
+export * from './routes';
+export * from './problems';
