@@ -333,6 +333,23 @@ describe('bad input (e2e)', () => {
     it.each(ROUTES.filter((r) => r.known))('$route answers a known id with 200', async ({ send, known }) => {
       await as(send(known!())).expect(200);
     });
+
+    // Fastify's router refuses these before any route runs; they once answered its own JSON.
+    it.each(['%', '%E0%A4%A', '%ED%A0%80'])(
+      'answers the undecodable path id %s with a 400 BAD_REQUEST problem and changes nothing',
+      async (id) => {
+        const res = await refused(() => as(t.http.post(`/v1/accounts/${id}/deposits`).send({ amount: '1.00' })));
+        expectProblem(res, 400, 'BAD_REQUEST');
+        expect(res.body.detail).not.toContain(id);
+      },
+    );
+
+    it('answers a path id longer than the router takes with a 414 URI_TOO_LONG problem and changes nothing', async () => {
+      const res = await refused(() =>
+        as(t.http.post(`/v1/accounts/${'9'.repeat(300)}/deposits`).send({ amount: '1.00' })),
+      );
+      expectProblem(res, 414, 'URI_TOO_LONG');
+    });
   });
 
   describe('routes', () => {
