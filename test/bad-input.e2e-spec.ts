@@ -100,6 +100,17 @@ describe('bad input (e2e)', () => {
       expect(res.body.detail).toMatch(/JSON/);
     });
 
+    // Well under 1 MB, these once overflowed the stack of the validation pipe: a 500.
+    it.each([
+      ['5,000 nested arrays', '['.repeat(5_000) + ']'.repeat(5_000)],
+      ['a memo 3,000 arrays deep', `{"amount": "1.00", "memo": ${'['.repeat(3_000)}${']'.repeat(3_000)}}`],
+      ['33 nested objects', `${'{"a":'.repeat(33)}1${'}'.repeat(33)}`],
+    ])('refuses %s with 400 VALIDATION_FAILED naming the body and changes nothing', async (_, text) => {
+      const res = await refused(() => rawJson(text));
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expectFieldError(res, 'body');
+    });
+
     it('refuses a body over 1 MB with 413 PAYLOAD_TOO_LARGE and changes nothing', async () => {
       const res = await refused(() => deposit({ amount: '1.00', memo: 'x'.repeat(1_100_000) }));
       expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
