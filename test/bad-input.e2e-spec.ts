@@ -146,6 +146,38 @@ describe('bad input (e2e)', () => {
     });
   });
 
+  // class-validator's ValidateNested validates an array's elements in place of the object: these
+  // once passed, stored {"0": {...}} as an account's delta range, or answered 500 for a batch.
+  describe('arrays in place of nested objects', () => {
+    const allocation = { gen: 40, rev: 30, com: 30, bufferPct: 5 };
+    it.each<{ what: string; send: () => Test; field: string }>([
+      { what: 'a delta range', send: () => patchAccount({ deltaRange: [{ min: 20, max: 30 }] }), field: 'deltaRange' },
+      { what: 'an empty delta range', send: () => patchAccount({ deltaRange: [] }), field: 'deltaRange' },
+      {
+        what: 'an allocation',
+        send: () => open({ template: 'custom', allocation: [allocation] }),
+        field: 'allocation',
+      },
+      {
+        what: 'a batch item',
+        send: () =>
+          as(t.http.post('/v1/transactions/batch')).send({
+            items: [[{ kind: 'FEE', accountId: p.rev, amount: '1.00' }]],
+          }),
+        field: 'items',
+      },
+      {
+        what: 'projection rates',
+        send: () => as(t.http.post('/v1/projections')).send({ capital: '100.00', years: 1, weeklyRates: [] }),
+        field: 'weeklyRates',
+      },
+    ])('refuses one for $what with 400 naming $field and changes nothing', async ({ send, field }) => {
+      const res = await refused(send);
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expectFieldError(res, field);
+    });
+  });
+
   describe.each<{ endpoint: string; field: string; send: (amount: unknown) => Test }>([
     { endpoint: 'a deposit', field: 'amount', send: (amount) => deposit({ amount }) },
     { endpoint: 'a transfer', field: 'amount', send: (amount) => transfer({ amount }) },

@@ -1,4 +1,6 @@
-import { isISO8601, registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { isISO8601, IsObject, registerDecorator, ValidateIf, ValidateNested, ValidationOptions } from 'class-validator';
 import { parseAmount } from '@app/money';
 
 /** A money amount: positive decimal string, at most two decimals, at most 1,000,000,000,000.00. */
@@ -58,4 +60,14 @@ export function IsStorableText(options?: ValidationOptions) {
         defaultMessage: (args) => `${args?.property} must not contain NUL characters or malformed Unicode`,
       },
     });
+}
+
+/**
+ * A nested object (or, with `each`, an array of them) validated as `type`. ValidateNested alone
+ * also takes an array in its place and validates the array's elements instead, so `"deltaRange":
+ * [{...}]` once passed and was stored as {"0": {...}}, and a batch item that was an array reached
+ * the service without its fields.
+ */
+export function IsNested(type: () => new () => object, options: { each?: boolean } = {}) {
+  return applyDecorators(IsObject(options), ValidateNested(options), Type(type));
 }

@@ -1,19 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsIn,
-  IsInt,
-  IsNumber,
-  Max,
-  Min,
-  registerDecorator,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsNumber, Max, Min, registerDecorator } from 'class-validator';
 import { MIN_REINVESTMENT_RULE, parseMoneyAtLeastZero } from '../domain/account-config';
 import { WEEKDAYS, type Weekday } from '../domain/account-types';
-import { Optional } from '../../../common/validators';
+import { IsNested, Optional } from '../../../common/validators';
 
 const TWO_DECIMALS = { maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false };
 
@@ -52,8 +41,7 @@ export class UpdateAccountDto {
 
   @ApiPropertyOptional({ type: DeltaRangeDto })
   @Optional()
-  @ValidateNested()
-  @Type(() => DeltaRangeDto)
+  @IsNested(() => DeltaRangeDto)
   deltaRange?: DeltaRangeDto;
 
   @ApiPropertyOptional({ enum: WEEKDAYS, isArray: true })

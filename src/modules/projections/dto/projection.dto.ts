@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, Max, Min, ValidateNested } from 'class-validator';
-import { IsAmount, Optional } from '../../../common/validators';
+import { IsIn, IsInt, IsNumber, Max, Min } from 'class-validator';
+import { IsAmount, IsNested, Optional } from '../../../common/validators';
 import { ThresholdsDto } from '../../accounts/dto/thresholds.dto';
 import { MAX_WEEKLY_RATE_PCT, MAX_YEARS } from '../domain/projection-input';
 
@@ -57,8 +56,7 @@ export class CreateProjectionDto extends IntersectionType(ProjectionYearsDto, Th
     description: 'whole percentages summing to 100; default moderate 40/30/30',
   })
   @Optional()
-  @ValidateNested()
-  @Type(() => ProjectionAllocationDto)
+  @IsNested(() => ProjectionAllocationDto)
   allocation?: ProjectionAllocationDto;
 
   @ApiPropertyOptional({ example: 5, default: 5, minimum: 0, maximum: 20, description: 'percent; earns nothing' })
@@ -73,8 +71,7 @@ export class CreateProjectionDto extends IntersectionType(ProjectionYearsDto, Th
     description: 'percent per week, 0–5, at most 4 decimals; each defaults to its type target',
   })
   @Optional()
-  @ValidateNested()
-  @Type(() => WeeklyRatesDto)
+  @IsNested(() => WeeklyRatesDto)
   weeklyRates?: WeeklyRatesDto;
 }
 

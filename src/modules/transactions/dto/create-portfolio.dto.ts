@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
-import { IsAmount, Optional, IsStorableText } from '../../../common/validators';
+import { IsIn, IsInt, IsNumber, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsAmount, IsNested, Optional, IsStorableText } from '../../../common/validators';
 import { TEMPLATES, type Template } from '../../accounts/domain/templates';
 import { ThresholdsDto } from '../../accounts/dto/thresholds.dto';
 
@@ -35,8 +34,7 @@ export class CreatePortfolioDto extends ThresholdsDto {
 
   @ApiPropertyOptional({ type: AllocationDto, description: 'required with template "custom", refused otherwise' })
   @Optional()
-  @ValidateNested()
-  @Type(() => AllocationDto)
+  @IsNested(() => AllocationDto)
   allocation?: AllocationDto;
 
   @ApiPropertyOptional({ enum: ['auto', 'confirm'], default: 'confirm' })
