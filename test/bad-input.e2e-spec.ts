@@ -423,6 +423,14 @@ describe('bad input (e2e)', () => {
         field: 'memo',
         send: () => rawJson('{"amount": "1.00", "memo": "\\ud800"}'),
       },
+      {
+        what: 'a NUL character in an import file', // once a 500 from the INSERT of the file
+        field: 'body',
+        send: () =>
+          as(t.http.post(`/v1/portfolios/${p.id}/imports`))
+            .set('content-type', 'text/csv')
+            .send(`kind,accountId,amount\nPREMIUM,${p.rev},1.00\u0000\n`),
+      },
     ];
 
     it('answers an unexpected failure with an opaque problem that reveals nothing internal', async () => {

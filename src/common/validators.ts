@@ -48,6 +48,10 @@ export function IsInstant(options?: ValidationOptions) {
 export const Optional = () => ValidateIf((_object, value) => value !== undefined);
 
 /** Text PostgreSQL can store: no NUL characters and no lone UTF-16 surrogates. */
+export const isStorableText = (value: string) => !value.includes('\u0000') && value.isWellFormed();
+
+export const STORABLE_TEXT_RULE = 'must not contain NUL characters or malformed Unicode';
+
 export function IsStorableText(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
     registerDecorator({
@@ -56,8 +60,8 @@ export function IsStorableText(options?: ValidationOptions) {
       propertyName,
       options,
       validator: {
-        validate: (value: unknown) => typeof value !== 'string' || (!value.includes('\u0000') && value.isWellFormed()),
-        defaultMessage: (args) => `${args?.property} must not contain NUL characters or malformed Unicode`,
+        validate: (value: unknown) => typeof value !== 'string' || isStorableText(value),
+        defaultMessage: (args) => `${args?.property} ${STORABLE_TEXT_RULE}`,
       },
     });
 }
