@@ -9,6 +9,7 @@ import { IMPORT_CONTENT_TYPES } from './modules/transactions/domain/import-lines
 import { appConfig, validateConfiguration } from './config/configuration';
 import { lifecycle } from './common/lifecycle';
 import { createRootLogger, JsonLogger } from './common/logger';
+import { answerClientError } from './common/client-error';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { acceptCorrelationId, requestContext } from './common/request-context';
 import { createValidationPipe } from './common/validation';
@@ -33,6 +34,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
       void reply.header('x-correlation-id', request.id);
       sendProblem(request, reply, error, routerLog);
     },
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: new JsonLogger(rootLogger.child({ component: 'nest' })),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect, type AddressInfo } from 'node:net';
 import type { Response, Test } from 'supertest';
 import {
   bearer,
@@ -392,6 +393,28 @@ describe('bad input (e2e)', () => {
         as(t.http.post(`/v1/accounts/${'9'.repeat(300)}/deposits`).send({ amount: '1.00' })),
       );
       expectProblem(res, 414, 'URI_TOO_LONG');
+    });
+  });
+
+  // Node's parser refuses these before Fastify sees a request; they once answered Fastify's JSON.
+  describe('requests the HTTP parser refuses', () => {
+    it('answers headers over the size limit with a 431 HEADERS_TOO_LARGE problem and changes nothing', async () => {
+      const res = await refused(() => deposit({ amount: '1.00' }).set('x-padding', 'p'.repeat(20_000)));
+      expectProblem(res, 431, 'HEADERS_TOO_LARGE');
+    });
+
+    it('answers a malformed header with a 400 BAD_REQUEST problem', async () => {
+      const server = t.app.getHttpServer();
+      if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.end('GET /v1/users/me HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n');
+      let raw = '';
+      for await (const chunk of socket) raw += String(chunk);
+      const [head, body] = raw.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 400 /);
+      expect(head).toMatch(/content-type: application\/problem\+json/i);
+      const correlationId = /x-correlation-id: (\S+)/i.exec(head)?.[1];
+      expect(JSON.parse(body)).toMatchObject({ status: 400, code: 'BAD_REQUEST', correlationId });
     });
   });
 
