@@ -147,6 +147,37 @@ describe('bad input (e2e)', () => {
     });
   });
 
+  // class-validator's IsNumber with maxDecimalPlaces threw on exponent notation: a 500.
+  describe('numbers in exponent notation', () => {
+    it.each<{ what: string; send: () => Test; field: string }>([
+      {
+        what: 'a position sizing of 1e-7',
+        send: () => patchAccount({ positionSizingPct: 1e-7 }),
+        field: 'positionSizingPct',
+      },
+      { what: 'a buffer of 1.5e-7', send: () => patchAccount({ bufferPct: 1.5e-7 }), field: 'bufferPct' },
+      {
+        what: 'an allocation buffer of 1e-7',
+        send: () => open({ template: 'custom', allocation: { gen: 40, rev: 30, com: 30, bufferPct: 1e-7 } }),
+        field: 'allocation.bufferPct',
+      },
+      {
+        what: 'a projection rate of 1e-7',
+        send: () =>
+          as(t.http.post('/v1/projections')).send({ capital: '100.00', years: 1, weeklyRates: { gen: 1e-7 } }),
+        field: 'weeklyRates.gen',
+      },
+    ])('refuses $what with 400 naming $field and changes nothing', async ({ send, field }) => {
+      const res = await refused(send);
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expectFieldError(res, field);
+    });
+
+    it('takes 1e1 as the whole number it is', async () => {
+      expect((await patchAccount({ positionSizingPct: 1e1 }).expect(200)).body.config.positionSizingPct).toBe(10);
+    });
+  });
+
   // class-validator's ValidateNested validates an array's elements in place of the object: these
   // once passed, stored {"0": {...}} as an account's delta range, or answered 500 for a batch.
   describe('arrays in place of nested objects', () => {

@@ -75,3 +75,28 @@ export function IsStorableText(options?: ValidationOptions) {
 export function IsNested(type: () => new () => object, options: { each?: boolean } = {}) {
   return applyDecorators(IsObject(options), ValidateNested(options), Type(type));
 }
+
+/** The decimal places of a number as JavaScript writes it, exponent notation included: 1e-7 has 7. */
+export function decimalPlaces(value: number): number {
+  const [mantissa, exponent = '0'] = String(value).toLowerCase().split('e');
+  return Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - Number(exponent));
+}
+
+/**
+ * A finite JSON number with at most `places` decimals. class-validator's IsNumber with
+ * maxDecimalPlaces reads the digits after a "." and threw on 1e-7 (a 500), and let 1.5e-7 pass.
+ */
+export function IsDecimalNumber(places: number, options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isDecimalNumber',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'number' && Number.isFinite(value) && decimalPlaces(value) <= places,
+        defaultMessage: (args) => `${args?.property} must be a number with at most ${places} decimals`,
+      },
+    });
+}

@@ -1,10 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsNumber, Max, Min, registerDecorator } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, Max, Min, registerDecorator } from 'class-validator';
 import { MIN_REINVESTMENT_RULE, parseMoneyAtLeastZero } from '../domain/account-config';
 import { WEEKDAYS, type Weekday } from '../domain/account-types';
-import { IsNested, Optional } from '../../../common/validators';
-
-const TWO_DECIMALS = { maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false };
+import { IsDecimalNumber, IsNested, Optional } from '../../../common/validators';
 
 /** A money amount that may be zero: "0.00" … "1000000000000.00", at most two decimals. */
 function IsMoneyAtLeastZero() {
@@ -34,7 +32,7 @@ export class UpdateAccountDto {
 
   @ApiPropertyOptional({ minimum: 0.1, maximum: 5 })
   @Optional()
-  @IsNumber(TWO_DECIMALS)
+  @IsDecimalNumber(2)
   @Min(0.1)
   @Max(5)
   weeklyTargetPct?: number;
@@ -53,7 +51,7 @@ export class UpdateAccountDto {
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100 })
   @Optional()
-  @IsNumber(TWO_DECIMALS)
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(100)
   positionSizingPct?: number;
@@ -74,14 +72,14 @@ export class UpdateAccountDto {
 
   @ApiPropertyOptional({ minimum: 0, maximum: 20 })
   @Optional()
-  @IsNumber(TWO_DECIMALS)
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(20)
   bufferPct?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100 })
   @Optional()
-  @IsNumber(TWO_DECIMALS)
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(100)
   maxDrawdownPct?: number;
@@ -92,7 +90,7 @@ export class UpdateAccountDto {
     description: 'percent of the net trading income since the last reinvestment that is reinvested',
   })
   @Optional()
-  @IsNumber(TWO_DECIMALS)
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(100)
   reinvestRatePct?: number;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumber, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { IsAmount, IsNested, Optional, IsStorableText } from '../../../common/validators';
+import { IsIn, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsAmount, IsDecimalNumber, IsNested, Optional, IsStorableText } from '../../../common/validators';
 import { TEMPLATES, type Template } from '../../accounts/domain/templates';
 import { ThresholdsDto } from '../../accounts/dto/thresholds.dto';
 
@@ -9,7 +9,7 @@ export class AllocationDto {
   @ApiProperty({ example: 30 }) @IsInt() @Min(0) @Max(100) rev: number;
   @ApiProperty({ example: 30 }) @IsInt() @Min(0) @Max(100) com: number;
   @ApiProperty({ example: 5, minimum: 0, maximum: 20 })
-  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(20)
   bufferPct: number;
