@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fastifyCors } from '@fastify/cors';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import helmet from 'helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { IMPORT_CONTENT_TYPES } from './modules/transactions/domain/import-lines';
 import { appConfig, type AppConfig, validateConfiguration } from './config/configuration';
 import { lifecycle } from './common/lifecycle';
 import { createRootLogger, JsonLogger } from './common/logger';
-import { ProblemFilter } from './common/problem.filter';
+import { answerClientError } from './common/client-error';
+import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { acceptCorrelationId, requestContext } from './common/request-context';
 import { createValidationPipe } from './common/validation';
 import { mountQueueDashboard } from './modules/async-tasks/queue-dashboard';
@@ -20,6 +23,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   validateConfiguration();
   const config = appConfig();
   const rootLogger = createRootLogger(config.logLevel);
+  const routerLog = new Logger('Router');
 
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
@@ -29,6 +33,13 @@ export async function createApp(): Promise<NestFastifyApplication> {
     genReqId: (req: { headers: Record<string, unknown> }) =>
       acceptCorrelationId(req.headers['x-correlation-id']) ?? randomUUID(),
     requestIdHeader: false,
+    // A URL the router cannot decode, or a path parameter over its length limit, is refused before
+    // any hook or route runs: answer it as a problem too, with the correlation id.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('x-correlation-id', request.id);
+      sendProblem(request, reply, error, routerLog);
+    },
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: new JsonLogger(rootLogger.child({ component: 'nest' })),

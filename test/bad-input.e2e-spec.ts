@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { connect, type AddressInfo } from 'node:net';
 import type { Response, Test } from 'supertest';
 import {
   bearer,
   createUser,
+  INTERNALS,
   ledgerViolations,
   openPortfolio,
   OpenedPortfolio,
@@ -11,10 +13,6 @@ import {
   TestApp,
   TestUser,
 } from '@app/testing';
-
-/** Anything that would tell a caller how the service is built. */
-const INTERNALS =
-  /QueryFailedError|PostgreSQL|postgres|invalid byte sequence|ledger_post|SELECT |INSERT |node_modules|\.ts:\d+|\n\s+at /i;
 
 const TABLES = [
   'accounts',
@@ -103,6 +101,17 @@ describe('bad input (e2e)', () => {
       expect(res.body.detail).toMatch(/JSON/);
     });
 
+    // Well under 1 MB, these once overflowed the stack of the validation pipe: a 500.
+    it.each([
+      ['5,000 nested arrays', '['.repeat(5_000) + ']'.repeat(5_000)],
+      ['a memo 3,000 arrays deep', `{"amount": "1.00", "memo": ${'['.repeat(3_000)}${']'.repeat(3_000)}}`],
+      ['33 nested objects', `${'{"a":'.repeat(33)}1${'}'.repeat(33)}`],
+    ])('refuses %s with 400 VALIDATION_FAILED naming the body and changes nothing', async (_, text) => {
+      const res = await refused(() => rawJson(text));
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expectFieldError(res, 'body');
+    });
+
     it('refuses a body over 1 MB with 413 PAYLOAD_TOO_LARGE and changes nothing', async () => {
       const res = await refused(() => deposit({ amount: '1.00', memo: 'x'.repeat(1_100_000) }));
       expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
@@ -132,6 +141,69 @@ describe('bad input (e2e)', () => {
         field: 'allocation.extra',
       },
     ])('refuses one in $what with 400 naming $field and changes nothing', async ({ send, field }) => {
+      const res = await refused(send);
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expectFieldError(res, field);
+    });
+  });
+
+  // class-validator's IsNumber with maxDecimalPlaces threw on exponent notation: a 500.
+  describe('numbers in exponent notation', () => {
+    it.each<{ what: string; send: () => Test; field: string }>([
+      {
+        what: 'a position sizing of 1e-7',
+        send: () => patchAccount({ positionSizingPct: 1e-7 }),
+        field: 'positionSizingPct',
+      },
+      { what: 'a buffer of 1.5e-7', send: () => patchAccount({ bufferPct: 1.5e-7 }), field: 'bufferPct' },
+      {
+        what: 'an allocation buffer of 1e-7',
+        send: () => open({ template: 'custom', allocation: { gen: 40, rev: 30, com: 30, bufferPct: 1e-7 } }),
+        field: 'allocation.bufferPct',
+      },
+      {
+        what: 'a projection rate of 1e-7',
+        send: () =>
+          as(t.http.post('/v1/projections')).send({ capital: '100.00', years: 1, weeklyRates: { gen: 1e-7 } }),
+        field: 'weeklyRates.gen',
+      },
+    ])('refuses $what with 400 naming $field and changes nothing', async ({ send, field }) => {
+      const res = await refused(send);
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expectFieldError(res, field);
+    });
+
+    it('takes 1e1 as the whole number it is', async () => {
+      expect((await patchAccount({ positionSizingPct: 1e1 }).expect(200)).body.config.positionSizingPct).toBe(10);
+    });
+  });
+
+  // class-validator's ValidateNested validates an array's elements in place of the object: these
+  // once passed, stored {"0": {...}} as an account's delta range, or answered 500 for a batch.
+  describe('arrays in place of nested objects', () => {
+    const allocation = { gen: 40, rev: 30, com: 30, bufferPct: 5 };
+    it.each<{ what: string; send: () => Test; field: string }>([
+      { what: 'a delta range', send: () => patchAccount({ deltaRange: [{ min: 20, max: 30 }] }), field: 'deltaRange' },
+      { what: 'an empty delta range', send: () => patchAccount({ deltaRange: [] }), field: 'deltaRange' },
+      {
+        what: 'an allocation',
+        send: () => open({ template: 'custom', allocation: [allocation] }),
+        field: 'allocation',
+      },
+      {
+        what: 'a batch item',
+        send: () =>
+          as(t.http.post('/v1/transactions/batch')).send({
+            items: [[{ kind: 'FEE', accountId: p.rev, amount: '1.00' }]],
+          }),
+        field: 'items',
+      },
+      {
+        what: 'projection rates',
+        send: () => as(t.http.post('/v1/projections')).send({ capital: '100.00', years: 1, weeklyRates: [] }),
+        field: 'weeklyRates',
+      },
+    ])('refuses one for $what with 400 naming $field and changes nothing', async ({ send, field }) => {
       const res = await refused(send);
       expectProblem(res, 400, 'VALIDATION_FAILED');
       expectFieldError(res, field);
@@ -336,6 +408,45 @@ describe('bad input (e2e)', () => {
     it.each(ROUTES.filter((r) => r.known))('$route answers a known id with 200', async ({ send, known }) => {
       await as(send(known!())).expect(200);
     });
+
+    // Fastify's router refuses these before any route runs; they once answered its own JSON.
+    it.each(['%', '%E0%A4%A', '%ED%A0%80'])(
+      'answers the undecodable path id %s with a 400 BAD_REQUEST problem and changes nothing',
+      async (id) => {
+        const res = await refused(() => as(t.http.post(`/v1/accounts/${id}/deposits`).send({ amount: '1.00' })));
+        expectProblem(res, 400, 'BAD_REQUEST');
+        expect(res.body.detail).not.toContain(id);
+      },
+    );
+
+    it('answers a path id longer than the router takes with a 414 URI_TOO_LONG problem and changes nothing', async () => {
+      const res = await refused(() =>
+        as(t.http.post(`/v1/accounts/${'9'.repeat(300)}/deposits`).send({ amount: '1.00' })),
+      );
+      expectProblem(res, 414, 'URI_TOO_LONG');
+    });
+  });
+
+  // Node's parser refuses these before Fastify sees a request; they once answered Fastify's JSON.
+  describe('requests the HTTP parser refuses', () => {
+    it('answers headers over the size limit with a 431 HEADERS_TOO_LARGE problem and changes nothing', async () => {
+      const res = await refused(() => deposit({ amount: '1.00' }).set('x-padding', 'p'.repeat(20_000)));
+      expectProblem(res, 431, 'HEADERS_TOO_LARGE');
+    });
+
+    it('answers a malformed header with a 400 BAD_REQUEST problem', async () => {
+      const server = t.app.getHttpServer();
+      if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.end('GET /v1/users/me HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n');
+      let raw = '';
+      for await (const chunk of socket) raw += String(chunk);
+      const [head, body] = raw.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 400 /);
+      expect(head).toMatch(/content-type: application\/problem\+json/i);
+      const correlationId = /x-correlation-id: (\S+)/i.exec(head)?.[1];
+      expect(JSON.parse(body)).toMatchObject({ status: 400, code: 'BAD_REQUEST', correlationId });
+    });
   });
 
   describe('routes', () => {
@@ -365,6 +476,14 @@ describe('bad input (e2e)', () => {
         what: 'a lone surrogate in a memo',
         field: 'memo',
         send: () => rawJson('{"amount": "1.00", "memo": "\\ud800"}'),
+      },
+      {
+        what: 'a NUL character in an import file', // once a 500 from the INSERT of the file
+        field: 'body',
+        send: () =>
+          as(t.http.post(`/v1/portfolios/${p.id}/imports`))
+            .set('content-type', 'text/csv')
+            .send(`kind,accountId,amount\nPREMIUM,${p.rev},1.00\u0000\n`),
       },
     ];
 

@@ -20,9 +20,12 @@ const CODE_BY_STATUS: Record<number, string> = {
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
   404: 'ROUTE_NOT_FOUND',
+  408: 'REQUEST_TIMEOUT',
   405: 'METHOD_NOT_ALLOWED',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'HEADERS_TOO_LARGE',
   429: 'RATE_LIMITED',
 };
 
@@ -98,6 +101,8 @@ function statusOf(error: unknown): number | undefined {
 
 function publicDetail(error: unknown, status: number): string {
   if (status === 413) return 'The request body is larger than the service accepts (1 MB).';
+  if (status === 414) return 'A parameter in the path is longer than the service accepts.';
+  if ((error as { code?: unknown }).code === 'FST_ERR_BAD_URL') return 'The path is not valid percent-encoded UTF-8.';
   if (status === 429) return 'Too many requests for this API key; retry after the delay in Retry-After.';
   if (status === 404) return 'No such route.';
   // Fastify's own 4xx messages (malformed JSON, bad content type) are safe and useful to show.

@@ -1,5 +1,24 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, validationError } from '@app/errors';
+
+/**
+ * Deeper than anything the API takes (a batch item, an alert's labels: three levels). The pipe and
+ * class-transformer walk a value recursively, and a body of a few thousand nested arrays, well
+ * within the size limit, overflowed the stack into a 500.
+ */
+export const MAX_NESTING = 32;
+
+/** Whether objects and arrays sit more than `limit` deep in the value (walked without recursion). */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -9,9 +28,22 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/** Refuses a value nested too deep before the validation pipe walks it. */
+class BoundedValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (nestedDeeperThan(value, MAX_NESTING)) {
+      const message = `must not nest objects or arrays more than ${MAX_NESTING} levels deep`;
+      return Promise.reject(
+        validationError(`invalid request: ${metadata.type} ${message}`, [{ field: metadata.type, message }]),
+      );
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Whitelisting validation: unknown fields are refused, and every failure names its field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BoundedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -1,4 +1,6 @@
-import { isISO8601, registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { isISO8601, IsObject, registerDecorator, ValidateIf, ValidateNested, ValidationOptions } from 'class-validator';
 import { parseAmount } from '@app/money';
 
 /** A money amount: positive decimal string, at most two decimals, at most 1,000,000,000,000.00. */
@@ -46,6 +48,10 @@ export function IsInstant(options?: ValidationOptions) {
 export const Optional = () => ValidateIf((_object, value) => value !== undefined);
 
 /** Text PostgreSQL can store: no NUL characters and no lone UTF-16 surrogates. */
+export const isStorableText = (value: string) => !value.includes('\u0000') && value.isWellFormed();
+
+export const STORABLE_TEXT_RULE = 'must not contain NUL characters or malformed Unicode';
+
 export function IsStorableText(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
     registerDecorator({
@@ -54,8 +60,43 @@ export function IsStorableText(options?: ValidationOptions) {
       propertyName,
       options,
       validator: {
-        validate: (value: unknown) => typeof value !== 'string' || (!value.includes('\u0000') && value.isWellFormed()),
-        defaultMessage: (args) => `${args?.property} must not contain NUL characters or malformed Unicode`,
+        validate: (value: unknown) => typeof value !== 'string' || isStorableText(value),
+        defaultMessage: (args) => `${args?.property} ${STORABLE_TEXT_RULE}`,
+      },
+    });
+}
+
+/**
+ * A nested object (or, with `each`, an array of them) validated as `type`. ValidateNested alone
+ * also takes an array in its place and validates the array's elements instead, so `"deltaRange":
+ * [{...}]` once passed and was stored as {"0": {...}}, and a batch item that was an array reached
+ * the service without its fields.
+ */
+export function IsNested(type: () => new () => object, options: { each?: boolean } = {}) {
+  return applyDecorators(IsObject(options), ValidateNested(options), Type(type));
+}
+
+/** The decimal places of a number as JavaScript writes it, exponent notation included: 1e-7 has 7. */
+export function decimalPlaces(value: number): number {
+  const [mantissa, exponent = '0'] = String(value).toLowerCase().split('e');
+  return Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - Number(exponent));
+}
+
+/**
+ * A finite JSON number with at most `places` decimals. class-validator's IsNumber with
+ * maxDecimalPlaces reads the digits after a "." and threw on 1e-7 (a 500), and let 1.5e-7 pass.
+ */
+export function IsDecimalNumber(places: number, options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isDecimalNumber',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'number' && Number.isFinite(value) && decimalPlaces(value) <= places,
+        defaultMessage: (args) => `${args?.property} must be a number with at most ${places} decimals`,
       },
     });
 }

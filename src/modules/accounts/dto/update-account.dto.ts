@@ -1,21 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsIn,
-  IsInt,
-  IsNumber,
-  Max,
-  Min,
-  registerDecorator,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, Max, Min, registerDecorator } from 'class-validator';
 import { MIN_REINVESTMENT_RULE, parseMoneyAtLeastZero } from '../domain/account-config';
 import { WEEKDAYS, type Weekday } from '../domain/account-types';
-import { Optional } from '../../../common/validators';
-
-const TWO_DECIMALS = { maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false };
+import { IsDecimalNumber, IsNested, Optional } from '../../../common/validators';
 
 /** A money amount that may be zero: "0.00" … "1000000000000.00", at most two decimals. */
 function IsMoneyAtLeastZero() {
@@ -45,15 +32,14 @@ export class UpdateAccountDto {
 
   @ApiPropertyOptional({ minimum: 0.1, maximum: 5 })
   @Optional()
-  @IsNumber(TWO_DECIMALS)
+  @IsDecimalNumber(2)
   @Min(0.1)
   @Max(5)
   weeklyTargetPct?: number;
 
   @ApiPropertyOptional({ type: DeltaRangeDto })
   @Optional()
-  @ValidateNested()
-  @Type(() => DeltaRangeDto)
+  @IsNested(() => DeltaRangeDto)
   deltaRange?: DeltaRangeDto;
 
   @ApiPropertyOptional({ enum: WEEKDAYS, isArray: true })
@@ -65,7 +51,7 @@ export class UpdateAccountDto {
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100 })
   @Optional()
-  @IsNumber(TWO_DECIMALS)
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(100)
   positionSizingPct?: number;
@@ -86,14 +72,14 @@ export class UpdateAccountDto {
 
   @ApiPropertyOptional({ minimum: 0, maximum: 20 })
   @Optional()
-  @IsNumber(TWO_DECIMALS)
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(20)
   bufferPct?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100 })
   @Optional()
-  @IsNumber(TWO_DECIMALS)
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(100)
   maxDrawdownPct?: number;
@@ -104,7 +90,7 @@ export class UpdateAccountDto {
     description: 'percent of the net trading income since the last reinvestment that is reinvested',
   })
   @Optional()
-  @IsNumber(TWO_DECIMALS)
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(100)
   reinvestRatePct?: number;

@@ -1,14 +1,11 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, Max, Min, ValidateNested } from 'class-validator';
-import { IsAmount, Optional } from '../../../common/validators';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { IsAmount, IsDecimalNumber, IsNested, Optional } from '../../../common/validators';
 import { ThresholdsDto } from '../../accounts/dto/thresholds.dto';
 import { MAX_WEEKLY_RATE_PCT, MAX_YEARS } from '../domain/projection-input';
 
 export const PROJECTION_FORMATS = ['json', 'csv', 'svg'] as const;
 export type ProjectionFormat = (typeof PROJECTION_FORMATS)[number];
-
-const RATE = { maxDecimalPlaces: 4, allowNaN: false, allowInfinity: false };
 
 export class ProjectionAllocationDto {
   @ApiProperty({ example: 40 }) @IsInt() @Min(0) @Max(100) gen: number;
@@ -19,21 +16,21 @@ export class ProjectionAllocationDto {
 export class WeeklyRatesDto {
   @ApiPropertyOptional({ example: 1.5, default: 1.5, minimum: 0, maximum: MAX_WEEKLY_RATE_PCT })
   @Optional()
-  @IsNumber(RATE)
+  @IsDecimalNumber(4)
   @Min(0)
   @Max(MAX_WEEKLY_RATE_PCT)
   gen?: number;
 
   @ApiPropertyOptional({ example: 1.0, default: 1.0, minimum: 0, maximum: MAX_WEEKLY_RATE_PCT })
   @Optional()
-  @IsNumber(RATE)
+  @IsDecimalNumber(4)
   @Min(0)
   @Max(MAX_WEEKLY_RATE_PCT)
   rev?: number;
 
   @ApiPropertyOptional({ example: 0.5, default: 0.5, minimum: 0, maximum: MAX_WEEKLY_RATE_PCT })
   @Optional()
-  @IsNumber(RATE)
+  @IsDecimalNumber(4)
   @Min(0)
   @Max(MAX_WEEKLY_RATE_PCT)
   com?: number;
@@ -57,13 +54,12 @@ export class CreateProjectionDto extends IntersectionType(ProjectionYearsDto, Th
     description: 'whole percentages summing to 100; default moderate 40/30/30',
   })
   @Optional()
-  @ValidateNested()
-  @Type(() => ProjectionAllocationDto)
+  @IsNested(() => ProjectionAllocationDto)
   allocation?: ProjectionAllocationDto;
 
   @ApiPropertyOptional({ example: 5, default: 5, minimum: 0, maximum: 20, description: 'percent; earns nothing' })
   @Optional()
-  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(20)
   bufferPct?: number;
@@ -73,8 +69,7 @@ export class CreateProjectionDto extends IntersectionType(ProjectionYearsDto, Th
     description: 'percent per week, 0–5, at most 4 decimals; each defaults to its type target',
   })
   @Optional()
-  @ValidateNested()
-  @Type(() => WeeklyRatesDto)
+  @IsNested(() => WeeklyRatesDto)
   weeklyRates?: WeeklyRatesDto;
 }
 

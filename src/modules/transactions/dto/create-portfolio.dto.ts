@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
-import { IsAmount, Optional, IsStorableText } from '../../../common/validators';
+import { IsIn, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsAmount, IsDecimalNumber, IsNested, Optional, IsStorableText } from '../../../common/validators';
 import { TEMPLATES, type Template } from '../../accounts/domain/templates';
 import { ThresholdsDto } from '../../accounts/dto/thresholds.dto';
 
@@ -10,7 +9,7 @@ export class AllocationDto {
   @ApiProperty({ example: 30 }) @IsInt() @Min(0) @Max(100) rev: number;
   @ApiProperty({ example: 30 }) @IsInt() @Min(0) @Max(100) com: number;
   @ApiProperty({ example: 5, minimum: 0, maximum: 20 })
-  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
+  @IsDecimalNumber(2)
   @Min(0)
   @Max(20)
   bufferPct: number;
@@ -35,8 +34,7 @@ export class CreatePortfolioDto extends ThresholdsDto {
 
   @ApiPropertyOptional({ type: AllocationDto, description: 'required with template "custom", refused otherwise' })
   @Optional()
-  @ValidateNested()
-  @Type(() => AllocationDto)
+  @IsNested(() => AllocationDto)
   allocation?: AllocationDto;
 
   @ApiPropertyOptional({ enum: ['auto', 'confirm'], default: 'confirm' })

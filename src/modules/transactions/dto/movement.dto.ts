@@ -1,16 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsString,
-  IsUUID,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
-import { IsAmount, IsInstant, Optional, IsStorableText } from '../../../common/validators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsAmount, IsInstant, IsNested, Optional, IsStorableText } from '../../../common/validators';
 import { MOVEMENT_KINDS, type MovementKind } from '../domain/ledger.types';
 
 const AMOUNT = {
@@ -49,8 +39,7 @@ export class BatchDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => BatchItemDto)
+  @IsNested(() => BatchItemDto, { each: true })
   items: BatchItemDto[];
 }
 

@@ -3,9 +3,10 @@ import { announcePosted } from '../ledger.events';
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { AppError } from '@app/errors';
+import { AppError, validationError } from '@app/errors';
 import { toCents } from '@app/money';
 import { Clock } from '../../../common/clock';
+import { isStorableText, STORABLE_TEXT_RULE } from '../../../common/validators';
 import { uuid7 } from '../../../common/uuid7';
 import { AccountDirectory } from '../../accounts/account-directory.service';
 import { PortfolioAccessService } from '../../accounts/portfolio-access.service';
@@ -62,6 +63,11 @@ export class ImportsService {
   /** Stores the file and queues its task; with `notifyUrl`, a webhook follows the import with its report. */
   async submit(principal: Principal, portfolioId: string, format: ImportFormat, content: string, notifyUrl?: string) {
     await this.access.assert(principal, portfolioId, 'move');
+    if (!isStorableText(content)) {
+      throw validationError(`invalid import: the file ${STORABLE_TEXT_RULE}`, [
+        { field: 'body', message: STORABLE_TEXT_RULE },
+      ]);
+    }
     const lineCount = countLines(format, content);
     if (lineCount === 0 || lineCount > MAX_IMPORT_LINES) {
       throw new AppError(
