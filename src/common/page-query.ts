@@ -1,14 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsNumberString, Max, MaxLength, Min } from 'class-validator';
-import { Optional } from './validators';
+import { IsInt, Max, Min } from 'class-validator';
+import { IsPositiveBigint, Optional } from './validators';
 
-/** The cursor of a keyset-paginated list (see pagination.ts): a row id, as a decimal string. */
+/**
+ * The cursor of a keyset-paginated list (see pagination.ts): a row id or sequence number, as a
+ * decimal string. It is compared with a bigint column, so anything outside bigint's range is a
+ * 400 here rather than a cast error in the database.
+ */
 export class CursorQuery {
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page', pattern: '^[0-9]{1,19}$' })
   @Optional()
-  @IsNumberString({ no_symbols: true })
-  @MaxLength(19)
+  @IsPositiveBigint()
   cursor?: string;
 }
 
