@@ -268,6 +268,44 @@ describe('ledger (e2e)', () => {
       await expectRefused(send, 422, 'INSUFFICIENT_FUNDS');
     });
 
+    it('answers a reversal retried with its Idempotency-Key with the first result, and another key with 409', async () => {
+      const p = await openPortfolio(t, manager.key);
+      const original = await move(p.gen, 'premiums', { amount: '10.00' }).expect(201);
+      const reverse = (key: string, body: object = { memo: 'typo' }) =>
+        t.http
+          .post(`/v1/transactions/${original.body.id}/reversal`)
+          .set(bearer(manager.key))
+          .set('Idempotency-Key', key)
+          .send(body);
+      const first = await reverse('undo-1').expect(201);
+
+      const before = await snapshot(t.db);
+      const retried = await reverse('undo-1').expect(201);
+      expect(retried.body).toEqual(first.body);
+      expect(await snapshot(t.db)).toEqual(before);
+
+      await expectRefused(() => reverse('undo-2'), 409, 'TRANSACTION_ALREADY_REVERSED');
+      await expectRefused(() => reverse('undo-1', { memo: 'another' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      expect(await account(p.gen)).toMatchObject({ cash: '100000.00' });
+    });
+
+    it('applies a reversal once when requests with one Idempotency-Key race, answering each with it', async () => {
+      const p = await openPortfolio(t, manager.key);
+      const original = await move(p.gen, 'premiums', { amount: '10.00' }).expect(201);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          t.http
+            .post(`/v1/transactions/${original.body.id}/reversal`)
+            .set(bearer(manager.key))
+            .set('Idempotency-Key', 'undo-race')
+            .send({}),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+      expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+      expect(await account(p.gen)).toMatchObject({ cash: '100000.00' });
+    });
+
     it('allows only one of many concurrent reversals', async () => {
       const p = await openPortfolio(t, manager.key);
       const original = await move(p.gen, 'premiums', { amount: '10.00' }).expect(201);
