@@ -89,6 +89,12 @@ export const dbSlowQueries = counter(
   ['operation'],
 );
 
+export const dbConflictRetries = counter(
+  'alluse_db_conflict_retries_total',
+  'Transactions run again after PostgreSQL aborted them, by reason (deadlock, serialization_failure)',
+  ['reason'],
+);
+
 // Queues and tasks. state: waiting | prioritized | active | delayed | waiting-children | completed | failed | paused.
 export const queueJobs = gauge('alluse_queue_jobs', 'Jobs in each queue, by state', ['queue', 'state']);
 export const queueWaitingLimit = gauge(
