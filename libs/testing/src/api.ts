@@ -108,27 +108,51 @@ export async function snapshot(db: Pool) {
 }
 
 /**
- * Posts a premium straight through `ledger_post`, as the service would but without announcing
- * it: no automatic growth check follows (a lost event), so only a request or the scan reacts.
+ * Posts one movement straight through `ledger_post`, as the service would but bypassing the API:
+ * no amount limit, and no announcement, so no automatic growth check follows (a lost event).
+ * `cents` is signed (a credit to the account's `pocket`, cash by default, > 0); `baseline` moves a
+ * GEN baseline with it.
  */
-export async function premiumWithoutEvent(db: Pool, portfolioId: string, accountId: string, cents: bigint) {
+export async function postDirectly(
+  db: Pool,
+  movement: {
+    portfolioId: string;
+    accountId: string;
+    cents: bigint;
+    pocket?: 'cash' | 'contracts' | 'leaps';
+    kind?: string;
+    baseline?: bigint;
+  },
+) {
   const { randomUUID } = await import('node:crypto');
-  const amount = cents.toString();
+  const { portfolioId, accountId, cents, pocket = 'cash', baseline = 0n } = movement;
+  const kind = movement.kind ?? (cents > 0n ? 'PREMIUM' : 'TRADING_LOSS');
+  const delta = { cash: '0', contracts: '0', leaps: '0', [pocket]: cents.toString() };
   const payload = {
     actorId: null,
     audits: [],
     transactions: [
       {
         id: randomUUID(),
-        kind: 'PREMIUM',
+        kind,
         portfolioId,
         legs: [
-          { accountId, ledger: 'cash', amount },
-          { accountId: null, ledger: 'external:market', amount: `-${amount}` },
+          { accountId, ledger: pocket, amount: cents.toString() },
+          {
+            accountId: null,
+            ledger: kind === 'DEPOSIT' ? 'external:bank' : 'external:market',
+            amount: (-cents).toString(),
+          },
         ],
-        accounts: [{ id: accountId, cash: amount, contracts: '0', leaps: '0', baseline: '0', statuses: ['ACTIVE'] }],
+        accounts: [{ id: accountId, ...delta, baseline: baseline.toString(), statuses: ['ACTIVE'] }],
+        baselineChanges: baseline === 0n ? [] : [{ id: accountId, baseline: baseline.toString() }],
       },
     ],
   };
   await db.query('SELECT ledger_post($1::jsonb)', [JSON.stringify(payload)]);
+}
+
+/** A premium posted with {@link postDirectly}: only a request or the scan reacts to it. */
+export async function premiumWithoutEvent(db: Pool, portfolioId: string, accountId: string, cents: bigint) {
+  await postDirectly(db, { portfolioId, accountId, cents });
 }

@@ -269,7 +269,8 @@ export class ForkMergeRepository {
       `SELECT u.id FROM units u JOIN portfolios p ON p.id = u.portfolio_id
          JOIN accounts g ON g.id = u.gen_account_id JOIN accounts c ON c.id = u.com_account_id
         WHERE u.status = 'ACTIVE'
-          AND g.cash + g.contracts + g.leaps + c.cash + c.contracts + c.leaps >= p.merge_threshold`,
+          -- numeric: each account's total fits a bigint (ledger_post sees to it), two together may not.
+          AND (g.cash + g.contracts + g.leaps)::numeric + (c.cash + c.contracts + c.leaps) >= p.merge_threshold`,
     );
     return rows.map((r) => r.id);
   }

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { retryOnConflict } from '../../database/conflict-retry';
 import { baselineChanges } from './domain/movements';
+import { assertStorable } from './domain/postings';
 import type { LedgerName, PlannedTransaction, TransactionKind } from './domain/ledger.types';
 import { alreadyReversed, idempotencyKeyReused, ledgerRefusal } from './transactions.errors';
 
@@ -108,6 +109,7 @@ export type LedgerResult =
  * correlation id; one audit entry per request; amounts as decimal strings of cents.
  */
 function toPayload(requests: LedgerRequest[]) {
+  for (const r of requests) for (const t of r.transactions) assertStorable(t.legs);
   const [first] = requests;
   return {
     actorId: first.actorId,
