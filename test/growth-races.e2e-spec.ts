@@ -3,6 +3,7 @@ import {
   bearer,
   createUser,
   eventually,
+  forkRootGen,
   ledgerViolations,
   OpenedPortfolio,
   openPortfolio,
@@ -159,24 +160,15 @@ describe('growth engine races (e2e)', () => {
     const races: { p: OpenedPortfolio; unitId: string; unitGen: string }[] = [];
     while (races.length < 6) {
       const p = await open();
-      await premiumWithoutEvent(t.db, p.id, p.gen, 100_000n);
-      // Forked by this request, or by the check that followed the opening deposit if it ran later.
-      await t.http.post(`/v1/accounts/${p.gen}/fork`).set(bearer(manager.key));
-      const unit = await eventually(async () => {
-        const { rows } = await t.db.query(
-          'SELECT id, gen_account_id, com_account_id FROM units WHERE portfolio_id = $1',
-          [p.id],
-        );
-        return rows[0];
-      }, 'the unit');
-      if (p.com > unit.gen_account_id) continue;
+      const unit = await forkRootGen(t, manager.key, p, 100_000n);
+      if (p.com > unit.gen) continue;
       // The unit (500.00 + 500.00 forked) passes the merge threshold of 5,000.00.
       await t.http
-        .post(`/v1/accounts/${unit.com_account_id}/premiums`)
+        .post(`/v1/accounts/${unit.com}/premiums`)
         .set(bearer(manager.key))
         .send({ amount: '4500.00' })
         .expect(201);
-      races.push({ p, unitId: unit.id, unitGen: unit.gen_account_id });
+      races.push({ p, unitId: unit.id, unitGen: unit.gen });
     }
     await settle();
     const totals = async () =>

@@ -1,10 +1,12 @@
 import {
   bearer,
   createUser,
+  forkRootGen,
   ledgerViolations,
   openPortfolio,
   OpenedPortfolio,
   postDirectly,
+  SMALL_GROWTH,
   snapshot,
   startTestApp,
   TestApp,
@@ -142,20 +144,12 @@ describe('ledger at the limits of bigint (e2e)', () => {
 
   describe('a unit worth more than one account can hold', () => {
     let p: OpenedPortfolio;
-    let unit: { id: string; gen_account_id: string; com_account_id: string };
+    let unit: { id: string; gen: string; com: string };
 
     beforeAll(async () => {
-      p = await openPortfolio(t, manager.key, {
-        name: 'vast',
-        initialCapital: '10000.00',
-        forkThreshold: '1000.00',
-        mergeThreshold: '5000.00',
-      });
-      await postDirectly(t.db, { portfolioId: p.id, accountId: p.gen, cents: 100_000n });
-      await post(`/v1/accounts/${p.gen}/fork`, {}).expect(201);
-      unit = (await t.db.query('SELECT id, gen_account_id, com_account_id FROM units WHERE portfolio_id = $1', [p.id]))
-        .rows[0];
-      for (const id of [unit.gen_account_id, unit.com_account_id])
+      p = await openPortfolio(t, manager.key, { name: 'vast', ...SMALL_GROWTH });
+      unit = await forkRootGen(t, manager.key, p, 100_000n);
+      for (const id of [unit.gen, unit.com])
         await postDirectly(t.db, { portfolioId: p.id, accountId: id, cents: 5_000_000_000_000_000_000n });
     });
 
@@ -165,7 +159,7 @@ describe('ledger at the limits of bigint (e2e)', () => {
     });
 
     it('answers its analytics and its view, and the scan finds it eligible', async () => {
-      const analytics = await t.http.get(`/v1/accounts/${unit.com_account_id}/analytics`).set(bearer(manager.key));
+      const analytics = await t.http.get(`/v1/accounts/${unit.com}/analytics`).set(bearer(manager.key));
       expect({ status: analytics.status, body: analytics.body }).toMatchObject({ status: 200 });
       const unitView = await t.http.get(`/v1/units/${unit.id}`).set(bearer(manager.key)).expect(200);
       expect(unitView.body.value).toBe(money(10_000_000_000_000_100_000n));

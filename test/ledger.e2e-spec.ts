@@ -29,6 +29,8 @@ describe('ledger (e2e)', () => {
     t.http.post(`/v1/accounts/${id}/${movement}`).set(bearer(key)).send(body);
   const transfer = (body: object, headers: Record<string, string> = {}) =>
     t.http.post('/v1/transfers').set(bearer(manager.key)).set(headers).send(body);
+  const reverseWithKey = (id: string, key: string, body: object = {}) =>
+    t.http.post(`/v1/transactions/${id}/reversal`).set(bearer(manager.key)).set('Idempotency-Key', key).send(body);
   /** Sends the transfer at once (supertest sends on then), answering later. */
   const transferNow = (body: object) => transfer(body).then((res) => res);
 
@@ -275,12 +277,7 @@ describe('ledger (e2e)', () => {
     it('answers a reversal retried with its Idempotency-Key with the first result, and another key with 409', async () => {
       const p = await openPortfolio(t, manager.key);
       const original = await move(p.gen, 'premiums', { amount: '10.00' }).expect(201);
-      const reverse = (key: string, body: object = { memo: 'typo' }) =>
-        t.http
-          .post(`/v1/transactions/${original.body.id}/reversal`)
-          .set(bearer(manager.key))
-          .set('Idempotency-Key', key)
-          .send(body);
+      const reverse = (key: string, body: object = { memo: 'typo' }) => reverseWithKey(original.body.id, key, body);
       const first = await reverse('undo-1').expect(201);
 
       const before = await snapshot(t.db);
@@ -296,15 +293,7 @@ describe('ledger (e2e)', () => {
     it('applies a reversal once when requests with one Idempotency-Key race, answering each with it', async () => {
       const p = await openPortfolio(t, manager.key);
       const original = await move(p.gen, 'premiums', { amount: '10.00' }).expect(201);
-      const results = await Promise.all(
-        Array.from({ length: 8 }, () =>
-          t.http
-            .post(`/v1/transactions/${original.body.id}/reversal`)
-            .set(bearer(manager.key))
-            .set('Idempotency-Key', 'undo-race')
-            .send({}),
-        ),
-      );
+      const results = await Promise.all(Array.from({ length: 8 }, () => reverseWithKey(original.body.id, 'undo-race')));
       expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
       expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
       expect(await account(p.gen)).toMatchObject({ cash: '100000.00' });

@@ -49,6 +49,13 @@ export const ledgerAmount = counter(
   ['kind'],
 );
 
+// Set by each ledger verification (nightly job or GET /v1/admin/ledger/verification), every check present.
+export const ledgerInvariantViolations = gauge(
+  'alluse_ledger_invariant_violations',
+  'Violations of each ledger invariant found by the latest verification, by check (0: it holds)',
+  ['check'],
+);
+
 // State of the book: refreshed in the background, never by a scan per scrape.
 export const accountsGauge = gauge('alluse_accounts', 'Accounts, by type and status', ['type', 'status']);
 export const portfoliosGauge = gauge('alluse_portfolios', 'Portfolios');
