@@ -340,6 +340,57 @@ describe('ledger verification (e2e)', () => {
       expect(await gauge()).toEqual(zeros);
     });
 
+    /** Holds `reinvestments` locked, which the last check reads, until `work` is done. */
+    async function withChecksBlocked<T>(work: () => Promise<T>): Promise<T> {
+      const client = await t.db.connect();
+      try {
+        await client.query('BEGIN; LOCK TABLE reinvestments IN ACCESS EXCLUSIVE MODE');
+        return await work();
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    }
+    const blockedChecks = async () =>
+      (
+        await t.db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM reinvestments r%'`,
+        )
+      ).rows[0].n as number;
+
+    it('runs once for requests that arrive while it runs, answering each with that result', async () => {
+      const [first, second] = await withChecksBlocked(async () => {
+        const calls = [verification(t.adminKey).then((r) => r)];
+        await eventually(async () => (await blockedChecks()) === 1 || undefined, 'the checks to wait');
+        calls.push(verification(t.adminKey).then((r) => r));
+        await new Promise((r) => setTimeout(r, 300)); // the second request is in by now
+        expect(await blockedChecks()).toBe(1);
+        return calls;
+      }).then((calls) => Promise.all(calls));
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(second.body).toEqual(first.body);
+    });
+
+    it('answers 503 LEDGER_VERIFICATION_TIMEOUT when the checks outlast the statement timeout', async () => {
+      const impatient = await startTestApp('verification', {
+        databaseName: t.databaseName,
+        env: { DATABASE_STATEMENT_TIMEOUT_MS: '300', TASKS_RUN_WORKERS: 'false', GROWTH_SCHEDULES_ENABLED: 'false' },
+      });
+      try {
+        const res = await withChecksBlocked(() =>
+          impatient.http.get('/v1/admin/ledger/verification').set(bearer(t.adminKey)),
+        );
+        expect({ status: res.status, code: res.body.code }).toEqual({
+          status: 503,
+          code: 'LEDGER_VERIFICATION_TIMEOUT',
+        });
+        expect(res.body.detail).toContain('npm run ledger:verify');
+      } finally {
+        await impatient.close();
+      }
+    });
+
     it('lists at most 100 violations, and counts them all', async () => {
       const ids = Array.from({ length: 150 }, () => randomUUID());
       await commitPlanted(

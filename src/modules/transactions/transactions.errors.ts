@@ -50,3 +50,10 @@ export const idempotencyKeyReused = (key: string) =>
 
 export const balanceLimitExceeded = (accountId: string | null) =>
   ledgerRefusal('BALANCE_LIMIT_EXCEEDED', JSON.stringify({ accountId }))!;
+
+export const verificationTimedOut = () =>
+  new AppError(
+    'unavailable',
+    'LEDGER_VERIFICATION_TIMEOUT',
+    'the ledger could not be verified within the statement timeout; run npm run ledger:verify, or read the nightly result in alluse_ledger_invariant_violations',
+  );

@@ -18,6 +18,6 @@ export class LedgerVerificationController {
   })
   @ApiOkResponse({ type: LedgerVerificationView })
   verify(): Promise<LedgerVerificationView> {
-    return this.verification.verify();
+    return this.verification.verifyNow();
   }
 }

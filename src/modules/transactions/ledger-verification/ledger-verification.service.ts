@@ -2,11 +2,14 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { RedisService } from '../../../infrastructure/redis.service';
 import { ledgerInvariantViolations } from '../../monitoring/metrics';
 import { ScrapeCollectors } from '../../monitoring/scrape-collectors';
+import { verificationTimedOut } from '../transactions.errors';
 import { describeViolation, LEDGER_CHECK_NAMES, type LedgerVerification } from './ledger-checks';
 import { LedgerVerificationRepository } from './ledger-verification.repository';
 
 /** The latest result's counts, shared through Redis so that every instance exports the same gauge. */
 const LATEST_KEY = 'ledger-verification:latest';
+/** SQLSTATE query_canceled: the statement timeout ran out. */
+const STATEMENT_TIMEOUT = '57014';
 /** Violations listed by a verification (the counts are always complete). */
 export const VERIFICATION_LIST_LIMIT = 100;
 
@@ -22,6 +25,7 @@ type Counts = Pick<LedgerVerification, 'checkedAt' | 'checks'>;
 @Injectable()
 export class LedgerVerificationService implements OnModuleInit {
   private readonly logger = new Logger(LedgerVerificationService.name);
+  private running?: Promise<LedgerVerification>;
 
   constructor(
     private readonly repository: LedgerVerificationRepository,
@@ -32,6 +36,20 @@ export class LedgerVerificationService implements OnModuleInit {
   onModuleInit(): void {
     for (const check of LEDGER_CHECK_NAMES) ledgerInvariantViolations.set({ check }, 0);
     this.collectors.register(() => this.readLatest());
+  }
+
+  /**
+   * A verification on request, within the pool's statement timeout (a 503 past it: the script and
+   * the nightly job have none). Requests that arrive while one runs share it: the checks read whole
+   * tables, and a second scan at once would only slow the first.
+   */
+  verifyNow(): Promise<LedgerVerification> {
+    this.running ??= this.verify()
+      .catch((error: unknown) => {
+        throw (error as { code?: string }).code === STATEMENT_TIMEOUT ? verificationTimedOut() : error;
+      })
+      .finally(() => (this.running = undefined));
+    return this.running;
   }
 
   /** Runs every check in one snapshot; `statementTimeoutMs` 0 lifts the statement timeout (the nightly job). */
