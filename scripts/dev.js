@@ -285,12 +285,12 @@ async function waitUntilReady(base, app) {
 /** Into an empty database, a demo portfolio, so that there is something to look at. */
 async function seedDemoPortfolio(base, adminKey) {
   const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
-  const list = await request(`${base}/v1/portfolios`, { headers });
+  const list = await request(`${base}/v1/portfolios?limit=1`, { headers });
   if (list.status !== 200) {
     log(`GET /v1/portfolios answered ${list.status}; no demo portfolio created: ${JSON.stringify(list.body)}`);
     return;
   }
-  if (!Array.isArray(list.body) || list.body.length > 0) return;
+  if (!Array.isArray(list.body?.items) || list.body.items.length > 0) return;
   const created = await request(`${base}/v1/portfolios`, {
     method: 'POST',
     headers,

@@ -26,6 +26,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AuthGuard } from './modules/auth/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard';
+import { FallbackThrottlerStorage } from './modules/auth/rate-limit.storage';
 import { ForkMergeModule } from './modules/fork-merge/fork-merge.module';
 import { HealthModule } from './modules/health/health.module';
 import { MonitoringModule } from './modules/monitoring/monitoring.module';
@@ -48,7 +49,7 @@ import { TransactionsModule } from './modules/transactions/transactions.module';
       inject: [rateLimitConfig.KEY, RedisService],
       useFactory: (limits: RateLimitConfig, redis: RedisService) => ({
         throttlers: [{ ttl: limits.windowMs, limit: limits.limit }],
-        storage: new ThrottlerStorageRedisService(redis.client),
+        storage: new FallbackThrottlerStorage(new ThrottlerStorageRedisService(redis.client)),
       }),
     }),
     CachingModule,

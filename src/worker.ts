@@ -4,13 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { createRootLogger, JsonLogger } from './common/logger';
 import { closeOnSignals, validateConfigurationOrExit } from './common/process-lifecycle';
-import { appConfig, metricsConfig } from './config/configuration';
-import { serveMetrics } from './modules/monitoring/metrics-server';
+import { appConfig } from './config/configuration';
 
 /**
  * The queue workers without the HTTP API (`node dist/worker.js`), so that API and workers scale
  * apart. SIGTERM lets running tasks finish (up to TASKS_SHUTDOWN_GRACE_MS) before exiting. Its
- * metrics are at http://HOST:WORKER_METRICS_PORT/metrics.
+ * metrics are at http://HOST:WORKER_METRICS_PORT/metrics (MetricsServer, as the API's METRICS_PORT).
  */
 async function bootstrap() {
   process.env.TASKS_RUN_WORKERS = 'true';
@@ -20,9 +19,7 @@ async function bootstrap() {
     logger: new JsonLogger(createRootLogger(config.logLevel).child({ component: 'worker' })),
   });
   const logger = new Logger('Worker');
-  const { workerPort } = metricsConfig();
-  if (workerPort) await serveMetrics(app, workerPort, config.host);
-  logger.log(`workers running${workerPort ? `; metrics on port ${workerPort}` : ''}`);
+  logger.log('workers running');
   closeOnSignals(app, config.shutdownGraceMs, logger);
 }
 

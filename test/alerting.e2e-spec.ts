@@ -104,6 +104,7 @@ describe('alerting end to end (Prometheus, Alertmanager, receiver)', () => {
     // B, the receiver: the shared Redis, queue workers on, both channels pointing at the sink.
     b = await startTestApp('alerting', {
       env: {
+        OUTBOUND_ALLOW: '127.0.0.1', // the sink is local
         ALERTS_WEBHOOK_SECRET: SECRET,
         ALERTS_NOTIFY_WEBHOOK_URL: `${sink.base}/hook`,
         ALERTS_NOTIFY_SLACK_URL: `${sink.base}/slack`,

@@ -37,6 +37,7 @@ describe('alert receiver (e2e)', () => {
   let t: TestApp;
   let sink: Sink;
   const env = () => ({
+    OUTBOUND_ALLOW: '127.0.0.1', // the sink is local
     ALERTS_WEBHOOK_SECRET: SECRET,
     ALERTS_NOTIFY_WEBHOOK_URL: `${sink.base}/hook`,
     ALERTS_NOTIFY_SLACK_URL: `${sink.base}/slack`,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { bearer, createUser, startTestApp, TestApp, TestUser } from '@app/testing';
+import { allPages, bearer, createUser, startTestApp, TestApp, TestUser } from '@app/testing';
 import { AuthService } from '../src/modules/auth/auth.service';
 
 const NON_ADMIN_ROLES = ['manager', 'operator', 'viewer', 'auditor'] as const;
@@ -258,6 +258,40 @@ describe('users and API keys (e2e)', () => {
       expect(await holders(key)).toEqual([{ id: expect.any(String), role: 'admin' }]);
       expect(await count('users')).toBe(usersBefore + 1);
       expect((await me(key).expect(200)).body.role).toBe('admin');
+    });
+  });
+
+  describe('GET /v1/users', () => {
+    const list = (query: Record<string, unknown>, key = t.adminKey) =>
+      t.http.get('/v1/users').query(query).set(bearer(key));
+
+    it('pages an admin through every user, oldest first, each once', async () => {
+      for (let i = 0; i < 5; i++) await createUser(t, 'viewer', `listed ${i}`);
+      const stored = (await t.db.query('SELECT id, name, role FROM users ORDER BY created_at, id')).rows;
+      const first = await list({ limit: 3 }).expect(200);
+      expect(first.body.items.map((u: { id: string }) => u.id)).toEqual(stored.slice(0, 3).map((u) => u.id));
+      expect(first.body.nextCursor).toBe(stored[2].id);
+      const next = await list({ limit: 3, cursor: first.body.nextCursor }).expect(200);
+      expect(next.body.items.map((u: { id: string }) => u.id)).toEqual(stored.slice(3, 6).map((u) => u.id));
+      const everyone = await allPages(t, t.adminKey, '/v1/users', 4);
+      expect(everyone.map(({ id, name, role }) => ({ id, name, role }))).toEqual(stored);
+      expect(everyone[0]).toEqual({ ...stored[0], createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
+      const whole = await list({ limit: 500 }).expect(200);
+      expect(whole.body).toEqual({ items: everyone, nextCursor: null });
+    });
+
+    it.each([
+      ['limit', { limit: 0 }],
+      ['limit', { limit: 501 }],
+      ['cursor', { cursor: 'not-a-uuid' }],
+    ])('refuses a bad %s (%j) with 400 naming it', async (field, query) => {
+      const res = await list(query).expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
+    });
+
+    it.each(NON_ADMIN_ROLES)('refuses role %s with 403', async (role) => {
+      expect((await list({}, users[role].key).expect(403)).body.code).toBe('FORBIDDEN');
     });
   });
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import {
   bearer,
   createUser,
@@ -11,6 +12,8 @@ import {
   TestApp,
   TestUser,
 } from '@app/testing';
+import { PortfolioAccessService } from '../src/modules/accounts/portfolio-access.service';
+import { CacheService } from '../src/modules/caching/cache.service';
 
 const cents = (amount: string) => BigInt(amount.replace('.', ''));
 
@@ -129,7 +132,7 @@ describe('caching (e2e)', () => {
     });
 
     it('a merge: the unit and the root COM account', async () => {
-      const [unit] = (await get(t, `/v1/portfolios/${p.id}/units`)).body;
+      const [unit] = (await get(t, `/v1/portfolios/${p.id}/units`)).body.items;
       await get(t, `/v1/units/${unit.id}`);
       expect((await get(t, `/v1/units/${unit.id}`)).headers['x-cache']).toBe('HIT-L1');
       // A premium into the unit's COM drops the unit's view (the account implies its unit).
@@ -174,6 +177,145 @@ describe('caching (e2e)', () => {
       await t.http.delete(`/v1/portfolios/${p.id}/grants/${viewer.id}`).set(bearer(owner.key)).expect(204);
       expect((await t.http.get(path).set(bearer(viewer.key)).expect(404)).body.code).toBe('PORTFOLIO_NOT_FOUND');
     });
+  });
+
+  describe('access, checked before a cached view is served', () => {
+    it('refuses a revoked viewer at once on both instances: an account, a unit and account analytics', async () => {
+      const owner = await createUser(t, 'manager');
+      const viewer = await createUser(t, 'viewer');
+      const p = await openPortfolio(t, owner.key, {
+        name: 'revoked',
+        initialCapital: '10000.00',
+        forkThreshold: '1000.00',
+        mergeThreshold: '5000.00',
+      });
+      await post(`/v1/accounts/${p.gen}/premiums`, { amount: '1000.00' }, owner.key).expect(201);
+      const unitId = await eventually(async () => {
+        const { rows } = await t.db.query('SELECT id FROM units WHERE portfolio_id = $1', [p.id]);
+        return rows[0]?.id as string | undefined;
+      }, 'the fork');
+      await grant(t, owner.key, p.id, viewer.id, 'viewer');
+      const views: [string, string][] = [
+        [`/v1/accounts/${p.rev}`, 'ACCOUNT_NOT_FOUND'],
+        [`/v1/units/${unitId}`, 'UNIT_NOT_FOUND'],
+        [`/v1/accounts/${p.gen}/analytics`, 'ACCOUNT_NOT_FOUND'],
+      ];
+      for (const app of [t, other]) {
+        for (const [path] of views) {
+          await get(app, path, viewer.key);
+          expect([path, (await get(app, path, viewer.key)).headers['x-cache']]).toEqual([path, 'HIT-L1']);
+        }
+      }
+
+      await t.http.delete(`/v1/portfolios/${p.id}/grants/${viewer.id}`).set(bearer(owner.key)).expect(204);
+      for (const app of [t, other]) {
+        for (const [path, code] of views) {
+          const res = await app.http.get(path).set(bearer(viewer.key));
+          expect([path, res.status, res.body.code]).toEqual([path, 404, code]);
+        }
+      }
+      // The owner and an admin are still served, from the cache.
+      for (const [path] of views) {
+        await get(other, path, owner.key);
+        expect((await get(other, path, owner.key)).headers['x-cache']).toBe('HIT-L1');
+        await get(t, path, t.adminKey);
+        expect((await get(t, path, t.adminKey)).headers['x-cache']).toBe('HIT-L1');
+      }
+    });
+  });
+
+  describe('bounded memory', () => {
+    /** Small bounds, so that 20,000 requests go far beyond each of them. */
+    const BOUNDS = { CACHE_L1_MAX_ENTRIES: '100', CACHE_TAGS_MAX: '300', ACCESS_CACHE_MAX_ENTRIES: '300' };
+    let bounded: TestApp;
+    let viewer: TestUser;
+    let p: Awaited<ReturnType<typeof openPortfolio>>;
+
+    beforeAll(async () => {
+      bounded = await startTestApp('caching', { databaseName: t.databaseName, env: BOUNDS });
+      viewer = await createUser(bounded, 'viewer');
+      p = await openPortfolio(bounded, manager.key, { name: 'bounded', initialCapital: '1000.00' });
+      await grant(bounded, manager.key, p.id, viewer.id, 'viewer');
+    });
+    afterAll(() => bounded?.close());
+
+    /** In process, without a socket: thousands of requests in seconds. */
+    const inject = async (path: string, key: string) => {
+      const res = await bounded.app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({ method: 'GET', url: path, headers: bearer(key) });
+      return { status: res.statusCode, code: res.statusCode >= 400 ? (res.json().code as string) : undefined, res };
+    };
+    const maps = async () => (await cacheStats(bounded)).maps as { name: string; size: number; max: number }[];
+
+    it('answers a malformed id 400 INVALID_ID without touching the cache', async () => {
+      const before = await cacheStats(bounded);
+      const paths = (id: string) => [
+        `/v1/accounts/${id}`,
+        `/v1/accounts/${id}/analytics`,
+        `/v1/portfolios/${id}`,
+        `/v1/portfolios/${id}/accounts`,
+        `/v1/portfolios/${id}/tree`,
+        `/v1/portfolios/${id}/units`,
+        `/v1/portfolios/${id}/analytics`,
+        `/v1/units/${id}`,
+      ];
+      for (const id of ['not-a-uuid', "1' OR '1'='1", '0e5a6c1c9d8b4f0e8a3b2c1d0e9f8a7b']) {
+        for (const path of paths(encodeURIComponent(id))) {
+          for (const key of [t.adminKey, viewer.key]) {
+            const { status, code, res } = await inject(path, key);
+            expect([path, status, code]).toEqual([path, 400, 'INVALID_ID']);
+            expect(res.json().errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
+          }
+        }
+      }
+      const after = await cacheStats(bounded);
+      expect(after.totals).toEqual(before.totals);
+      expect(after.maps).toEqual(before.maps);
+    });
+
+    it('keeps every map within its bound through 20,000 requests for distinct ids, and keeps what is used', async () => {
+      const kinds = [
+        // A malformed id, by anyone.
+        () => [`/v1/accounts/x${randomBytes(8).toString('hex')}`, viewer.key, 400],
+        // Unknown ids read by an admin (the cache is asked), a viewer (grants) and a manager (the directory).
+        () => [`/v1/${['accounts', 'units', 'portfolios'][randomInt(3)]}/${randomUUID()}`, t.adminKey, 404],
+        () => [`/v1/portfolios/${randomUUID()}${['', '/tree', '/analytics'][randomInt(3)]}`, viewer.key, 404],
+        () => [`/v1/${['accounts', 'units'][randomInt(2)]}/${randomUUID()}`, manager.key, 404],
+      ] as (() => [string, string, number])[];
+      const used = `/v1/portfolios/${p.id}`;
+      expect((await inject(used, viewer.key)).status).toBe(200);
+      const unexpected: unknown[] = [];
+      for (let round = 0; round < 100; round++) {
+        // What a user keeps reading stays held however many misses go by in between (checked below).
+        expect([round, (await inject(used, viewer.key)).status]).toEqual([round, 200]);
+        const burst = Array.from({ length: 200 }, (_, i) => kinds[i % kinds.length]());
+        for (let i = 0; i < burst.length; i += 25) {
+          await Promise.all(
+            burst.slice(i, i + 25).map(async ([path, key, expected]) => {
+              const { status } = await inject(path, key);
+              if (status !== expected) unexpected.push({ path, status, expected });
+            }),
+          );
+        }
+        for (const map of await maps())
+          expect({ round, ...map, within: map.size <= map.max }).toMatchObject({ within: true });
+        // Still held (a grant may have outlived its TTL meanwhile: that is expiry, not eviction).
+        const grants = bounded.app.get(PortfolioAccessService).maps.grants;
+        expect(grants.peek(`${p.id}:${viewer.id}`, { allowStale: true })).toEqual({ role: 'viewer' });
+        expect(bounded.app.get(CacheService).maps.tokens.has(`portfolio:${p.id}`)).toBe(true);
+      }
+      expect(unexpected).toEqual([]);
+      const names = (await maps()).map((m) => m.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['cache.tags', 'cache.tokens', 'cache.loads', 'access.owners', 'access.grants']),
+      );
+      expect(names).toEqual(expect.arrayContaining(['directory.accounts', 'directory.units']));
+      // The maps were full: the bounds, not the workload, kept them small.
+      const tokens = (await maps()).find((m) => m.name === 'cache.tokens')!;
+      expect(tokens.size).toBe(300);
+    }, 600_000);
   });
 
   describe('ETag', () => {
@@ -241,7 +383,7 @@ describe('caching (e2e)', () => {
     it('keeps L1 within CACHE_L1_MAX_BYTES by evicting the least recently used entries', async () => {
       small = await startTestApp('caching', { databaseName: t.databaseName, env: { CACHE_L1_MAX_BYTES: '12000' } });
       const p = await openPortfolio(small, manager.key, { name: 'evict', initialCapital: '1000.00' });
-      const accounts = (await get(small, `/v1/portfolios/${p.id}/accounts`)).body.map((a: any) => a.id);
+      const accounts = (await get(small, `/v1/portfolios/${p.id}/accounts`)).body.items.map((a: any) => a.id);
       for (const id of [...accounts, ...accounts]) await get(small, `/v1/accounts/${id}`);
       const stats = await cacheStats(small);
       expect(stats.l1.bytes).toBeLessThanOrEqual(12_000);

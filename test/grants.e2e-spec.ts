@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import {
+  allPages,
   bearer,
   createUser,
   grant,
@@ -306,7 +307,7 @@ describe('grants and roles (e2e)', () => {
     it('reads the portfolio, its accounts and their transactions', async () => {
       expect((await reads(operator.key, p)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
       const list = await t.http.get('/v1/portfolios').set(bearer(operator.key)).expect(200);
-      expect(list.body.map((x: { id: string }) => x.id)).toEqual([p.id]);
+      expect(list.body.items.map((x: { id: string }) => x.id)).toEqual([p.id]);
     });
 
     it.each<[string, string, 'gen' | 'rev', string]>([
@@ -362,7 +363,7 @@ describe('grants and roles (e2e)', () => {
     it('reads the portfolio, its accounts and their transactions', async () => {
       expect((await reads(viewer.key, p)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
       const list = await t.http.get('/v1/portfolios').set(bearer(viewer.key)).expect(200);
-      expect(list.body.map((x: { id: string }) => x.id)).toEqual([p.id]);
+      expect(list.body.items.map((x: { id: string }) => x.id)).toEqual([p.id]);
     });
 
     it.each(movements)('is refused %s with 403 FORBIDDEN, and nothing changes', async (_, request) => {
@@ -384,7 +385,10 @@ describe('grants and roles (e2e)', () => {
       expectProblem(accounts, 404, 'PORTFOLIO_NOT_FOUND');
       expectProblem(account, 404, 'ACCOUNT_NOT_FOUND');
       expectProblem(transactions, 404, 'ACCOUNT_NOT_FOUND');
-      expect((await t.http.get('/v1/portfolios').set(bearer(stranger.key)).expect(200)).body).toEqual([]);
+      expect((await t.http.get('/v1/portfolios').set(bearer(stranger.key)).expect(200)).body).toEqual({
+        items: [],
+        nextCursor: null,
+      });
     });
 
     it.each(movements)('gets 404 for %s, and nothing changes', async (_, request) => {
@@ -454,7 +458,7 @@ describe('grants and roles (e2e)', () => {
         404,
         'ACCOUNT_NOT_FOUND',
       );
-      expect((await t.http.get('/v1/portfolios').set(bearer(operator.key)).expect(200)).body).toEqual([]);
+      expect((await t.http.get('/v1/portfolios').set(bearer(operator.key)).expect(200)).body.items).toEqual([]);
       expect(await state()).toEqual(before);
 
       expectProblem(await revoke(owner.key, p.id, operator.id), 404, 'GRANT_NOT_FOUND');
@@ -501,8 +505,8 @@ describe('grants and roles (e2e)', () => {
   describe('an auditor', () => {
     it('reads every portfolio and every account', async () => {
       const all = await t.db.query('SELECT id FROM portfolios ORDER BY created_at, id');
-      const list = await t.http.get('/v1/portfolios').set(bearer(auditor.key)).expect(200);
-      expect(list.body.map((x: { id: string }) => x.id)).toEqual(all.rows.map((r) => r.id));
+      const list = await allPages(t, auditor.key, '/v1/portfolios');
+      expect(list.map((x: { id: string }) => x.id)).toEqual(all.rows.map((r) => r.id));
       for (const portfolio of [p, other]) {
         expect((await reads(auditor.key, portfolio)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
       }

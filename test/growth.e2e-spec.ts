@@ -38,7 +38,7 @@ describe('growth engine (e2e)', () => {
     t.http.post(`/v1/accounts/${accountId}/premiums`).set(bearer(key)).send({ amount });
 
   const units = async (portfolioId: string) =>
-    (await t.http.get(`/v1/portfolios/${portfolioId}/units`).set(bearer(manager.key)).expect(200)).body;
+    (await t.http.get(`/v1/portfolios/${portfolioId}/units`).set(bearer(manager.key)).expect(200)).body.items;
 
   const account = async (id: string) =>
     (await t.http.get(`/v1/accounts/${id}`).set(bearer(manager.key)).expect(200)).body;
@@ -127,6 +127,22 @@ describe('growth engine (e2e)', () => {
       expect(genRoot.units[0].children).toHaveLength(1);
       expect(genRoot.units[0].children[0]).toMatchObject({ id: second.id, value: '1200.00', children: [] });
       expect(tree).toMatchObject({ units: 2, activeUnits: 2, totalValue: '12200.01' });
+    });
+
+    it('lists the units a page at a time, oldest first, to a viewer', async () => {
+      const path = `/v1/portfolios/${p.id}/units`;
+      const page = (query: Record<string, unknown>) => t.http.get(path).query(query).set(bearer(viewer.key));
+      const one = await page({ limit: 1 }).expect(200);
+      expect(one.body.items.map((u: any) => u.id)).toEqual([first.id]);
+      expect(one.body.nextCursor).toBe(first.id);
+      const two = await page({ limit: 1, cursor: first.id }).expect(200);
+      expect(two.body).toEqual({ items: [expect.objectContaining({ id: second.id })], nextCursor: null });
+      const all = (await page({}).expect(200)).body;
+      expect([all.items.map((u: any) => u.id), all.nextCursor]).toEqual([[first.id, second.id], null]);
+      // An id that names no unit of this portfolio as a cursor: nothing.
+      const elsewhere = await page({ cursor: p.gen }).expect(200);
+      expect(elsewhere.body).toEqual({ items: [], nextCursor: null });
+      expect((await page({ limit: 501 }).expect(400)).body.errors.map((e: any) => e.field)).toEqual(['limit']);
     });
 
     it('shows a unit with its accounts, parent and progress to the merge threshold', async () => {

@@ -1,5 +1,7 @@
-import { bearer, freePort, startTestApp, TestApp } from '@app/testing';
+import { DataSource } from 'typeorm';
+import { bearer, eventually, freePort, startTestApp, TestApp } from '@app/testing';
 import { MIGRATIONS } from '../src/database/data-source';
+import { CHECKS_REUSED_MS } from '../src/modules/health/readiness.service';
 
 const PROBES = ['/health/live', '/health/ready'];
 
@@ -47,6 +49,24 @@ describe('health probes (e2e)', () => {
       queues: 1,
       migrations: 1,
     });
+  });
+
+  it('answers a flood of probes from one run of the checks per second (the database is asked once)', async () => {
+    // A spy on the real DataSource (it still runs every query): the database check is its `SELECT 1`.
+    const query = jest.spyOn(t.app.get(DataSource), 'query');
+    try {
+      await new Promise((r) => setTimeout(r, CHECKS_REUSED_MS)); // past the reuse of earlier probes
+      const started = performance.now();
+      const answers = await Promise.all(Array.from({ length: 100 }, () => t.http.get('/health/ready')));
+      const elapsed = performance.now() - started;
+
+      expect(answers.map((a) => a.status)).toEqual(Array(100).fill(200));
+      const checks = query.mock.calls.filter(([sql]) => sql === 'SELECT 1').length;
+      expect(checks).toBeGreaterThanOrEqual(1);
+      expect(checks).toBeLessThanOrEqual(Math.floor(elapsed / CHECKS_REUSED_MS) + 1);
+    } finally {
+      query.mockRestore();
+    }
   });
 
   it('keeps the API behind its key while the probes are open', async () => {
@@ -98,7 +118,7 @@ describe('health probes (e2e)', () => {
       expect((await down.http.get('/health/live').expect(200)).body.status).toBe('ok');
     });
 
-    it('keeps serving the API (rate limits are not enforced rather than failing requests)', async () => {
+    it('keeps serving the API (rate limits are counted in this instance instead)', async () => {
       const res = await down.http.get('/v1/users/me').set(bearer(down.adminKey)).expect(200);
       expect(res.body.role).toBe('admin');
     });
@@ -139,12 +159,16 @@ describe('health probes (e2e)', () => {
       });
     });
 
-    it('is ready again once the migration is recorded', async () => {
+    it('is ready again once the migration is recorded (within the second a run is reused)', async () => {
       await behind.db.query('INSERT INTO schema_migrations ("timestamp", name) VALUES ($1, $2)', [
         Number(latest.slice(-13)),
         latest,
       ]);
-      await behind.http.get('/health/ready').expect(200);
+      await eventually(
+        async () => ((await behind.http.get('/health/ready')).status === 200 ? true : undefined),
+        'the probe to answer 200',
+        5 * CHECKS_REUSED_MS,
+      );
     });
   });
 });

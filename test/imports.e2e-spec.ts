@@ -17,7 +17,8 @@ describe('bulk import (e2e)', () => {
   let manager: TestUser;
 
   beforeAll(async () => {
-    t = await startTestApp('imports');
+    // The notification flow delivers to a local sink, which only an allow-listed address may be.
+    t = await startTestApp('imports', { env: { OUTBOUND_ALLOW: '127.0.0.1' } });
     manager = await createUser(t, 'manager');
   });
   afterAll(() => t.close());

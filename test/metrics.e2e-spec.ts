@@ -48,7 +48,17 @@ class Scrape {
   }
 }
 
+/** Apps that serve their metrics on METRICS_PORT: scraped there, where everything is. */
+const metricsPorts = new Map<TestApp, number>();
+
 async function scrape(t: TestApp): Promise<Scrape> {
+  const port = metricsPorts.get(t);
+  if (port) {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    return new Scrape(parseMetrics(await res.text()));
+  }
   const res = await t.http.get('/metrics').expect(200);
   expect(res.headers['content-type']).toMatch(/^text\/plain/);
   return new Scrape(parseMetrics(res.text));
@@ -66,6 +76,8 @@ const env = (overrides: Record<string, string> = {}) => ({
   TASKS_RUN_WORKERS: 'true',
   TASKS_NOTIFICATIONS_ATTEMPTS: '2',
   TASKS_NOTIFICATIONS_BACKOFF_MS: '100',
+  OUTBOUND_ALLOW: '127.0.0.1', // the failing webhook destination is a local server
+  METRICS_PORT: '',
   ...overrides,
 });
 
@@ -103,7 +115,10 @@ describe('metrics (e2e)', () => {
     let p: Awaited<ReturnType<typeof openPortfolio>>;
 
     beforeAll(async () => {
-      t = await startTestApp('metrics', { env: env() });
+      // Served on a metrics port of its own, like production behind a public Service.
+      const metricsPort = await freePort();
+      t = await startTestApp('metrics', { env: env({ METRICS_PORT: String(metricsPort) }) });
+      metricsPorts.set(t, metricsPort);
       manager = await createUser(t, 'manager');
       p = await openPortfolio(t, manager.key, {
         name: 'metrics',
@@ -115,6 +130,46 @@ describe('metrics (e2e)', () => {
     afterAll(() => t.close());
 
     const post = (path: string, body: object = {}) => t.http.post(path).set(bearer(manager.key)).send(body);
+
+    describe('where they are served', () => {
+      it('serves everything on METRICS_PORT: the catalog, money totals, readiness and the process', async () => {
+        const s = await scrape(t);
+        for (const name of [
+          'alluse_ledger_amount_cents_total',
+          'alluse_ledger_transactions_total',
+          'alluse_readiness_check_up',
+          'alluse_db_pool_max_connections',
+          'alluse_process_cpu_seconds_total',
+        ]) {
+          expect(s.matching(name)).not.toEqual([]);
+        }
+        expect((await fetch(`http://127.0.0.1:${metricsPorts.get(t)}/other`)).status).toBe(404);
+      });
+
+      it('answers /metrics on the public port with 404 once METRICS_PORT is set', async () => {
+        const res = await t.http.get('/metrics').expect(404);
+        expect(res.body.code).toBe('ROUTE_NOT_FOUND');
+      });
+
+      describe('without METRICS_PORT', () => {
+        let open: TestApp;
+        beforeAll(async () => {
+          open = await startTestApp('metrics', {
+            databaseName: t.databaseName,
+            env: env({ TASKS_RUN_WORKERS: 'false', METRICS_REFRESH_MS: '3600000' }),
+          });
+        });
+        afterAll(() => open.close());
+
+        it('serves the public /metrics without money totals', async () => {
+          await post(`/v1/accounts/${p.gen}/deposits`, { amount: '1.00' }).expect(201);
+          const res = await open.http.get('/metrics').expect(200);
+          expect(res.text).toMatch(/^alluse_ledger_transactions_total\{kind="DEPOSIT"\} [1-9]/m);
+          expect(res.text).not.toContain('alluse_ledger_amount_cents_total');
+          expect(res.text).not.toMatch(/_cents/);
+        });
+      });
+    });
 
     describe('HTTP', () => {
       it('counts and times answers by method, route template and status, guard refusals and unknown URLs included', async () => {

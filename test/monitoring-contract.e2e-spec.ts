@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
 import { parse } from 'yaml';
-import { startTestApp, TestApp } from '@app/testing';
+import { freePort, startTestApp, TestApp } from '@app/testing';
 
 /**
  * The contract between /metrics and what reads it: every `alluse_` metric named by a Grafana
@@ -116,14 +116,20 @@ describe('monitoring contract: dashboards and alert rules name exported metrics 
   let exported: Set<string>;
 
   beforeAll(async () => {
-    t = await startTestApp('contract', { env: { TASKS_RUN_WORKERS: 'false', GROWTH_SCHEDULES_ENABLED: 'false' } });
-    const res = await t.http.get('/metrics').expect(200);
-    exported = exportedNames(res.text);
+    // Everything is on the metrics port (the public /metrics leaves money totals out).
+    const metricsPort = await freePort();
+    t = await startTestApp('contract', {
+      env: { TASKS_RUN_WORKERS: 'false', GROWTH_SCHEDULES_ENABLED: 'false', METRICS_PORT: String(metricsPort) },
+    });
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(res.status).toBe(200);
+    exported = exportedNames(await res.text());
   });
   afterAll(() => t.close());
 
   it('reads /metrics: the catalog and the Node process metrics', () => {
     expect(exported).toContain('alluse_http_request_duration_seconds_bucket');
+    expect(exported).toContain('alluse_ledger_amount_cents_total');
     expect(exported).toContain('alluse_process_cpu_seconds_total');
   });
 

@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import {
+  allPages,
   bearer,
   createUser,
   grant,
@@ -543,7 +544,8 @@ describe('portfolios (e2e)', () => {
     const list = async (key: string) => {
       const res = await t.http.get('/v1/portfolios').set(bearer(key));
       expect(res.status).toBe(200);
-      return res.body as any[];
+      expect(res.body.nextCursor).toBeNull(); // one page holds them
+      return res.body.items as any[];
     };
 
     it('shows a manager only the portfolios they own', async () => {
@@ -562,9 +564,75 @@ describe('portfolios (e2e)', () => {
       ['auditor', () => auditor.key],
     ])('shows an %s every portfolio', async (_, key) => {
       const all = await t.db.query('SELECT id FROM portfolios ORDER BY created_at, id');
-      const ids = (await list(key())).map((p) => p.id);
+      const ids = (await allPages(t, key(), '/v1/portfolios')).map((p) => p.id);
       expect(ids).toEqual(all.rows.map((r) => r.id));
       expect(ids).toEqual(expect.arrayContaining([a1, a2, b1]));
+    });
+
+    describe('a page at a time', () => {
+      let pager: TestUser;
+      let opened: string[];
+      beforeAll(async () => {
+        pager = await createUser(t, 'manager', 'pager');
+        opened = [];
+        for (let i = 0; i < 7; i++) {
+          opened.push((await openPortfolio(t, pager.key, { name: `page ${i}`, initialCapital: '100.00' })).id);
+        }
+      });
+      const page = (key: string, query: Record<string, unknown>) =>
+        t.http.get('/v1/portfolios').query(query).set(bearer(key));
+
+      it('walks the list by nextCursor, oldest first, each portfolio once, null after the last page', async () => {
+        const first = await page(pager.key, { limit: 3 }).expect(200);
+        expect(first.body.items.map((p: any) => p.id)).toEqual(opened.slice(0, 3));
+        expect(first.body.nextCursor).toBe(opened[2]);
+        const second = await page(pager.key, { limit: 3, cursor: first.body.nextCursor }).expect(200);
+        expect(second.body.items.map((p: any) => p.id)).toEqual(opened.slice(3, 6));
+        const last = await page(pager.key, { limit: 3, cursor: second.body.nextCursor }).expect(200);
+        expect(last.body).toEqual({ items: [expect.objectContaining({ id: opened[6] })], nextCursor: null });
+        expect((await allPages(t, pager.key, '/v1/portfolios', 2)).map((p) => p.id)).toEqual(opened);
+      });
+
+      it('pages an admin through every portfolio, and a viewer through their grants', async () => {
+        const all = (await t.db.query('SELECT id FROM portfolios ORDER BY created_at, id')).rows.map((r) => r.id);
+        expect((await allPages(t, t.adminKey, '/v1/portfolios', 4)).map((p) => p.id)).toEqual(all);
+        const reader = await createUser(t, 'viewer', 'paged viewer');
+        for (const id of [opened[5], opened[1], opened[3]]) await grant(t, pager.key, id, reader.id, 'viewer');
+        const granted = await page(reader.key, { limit: 2 }).expect(200);
+        expect(granted.body.items.map((p: any) => p.id)).toEqual([opened[1], opened[3]]);
+        const rest = await page(reader.key, { limit: 2, cursor: granted.body.nextCursor }).expect(200);
+        expect(rest.body).toEqual({ items: [expect.objectContaining({ id: opened[5] })], nextCursor: null });
+      });
+
+      it("gives an empty page for a cursor outside the caller's list, telling nothing about it", async () => {
+        // ownerA's portfolio as a cursor for the pager, and an id that names nothing.
+        for (const cursor of [a1, '00000000-0000-4000-8000-000000000000']) {
+          const res = await page(pager.key, { cursor }).expect(200);
+          expect(res.body).toEqual({ items: [], nextCursor: null });
+        }
+      });
+
+      it.each([
+        ['limit', { limit: 0 }],
+        ['limit', { limit: 501 }],
+        ['limit', { limit: 'ten' }],
+        ['cursor', { cursor: 'not-a-uuid' }],
+        ['cursor', { cursor: '12345' }],
+      ])('refuses a bad %s (%j) with 400 naming it', async (field, query) => {
+        const res = await page(pager.key, query);
+        expectProblem(res, 400, 'VALIDATION_FAILED');
+        expect(new Set(res.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set([field]));
+      });
+
+      it('gives 100 by default and up to 500', async () => {
+        for (let i = 0; i < 95; i++) await openPortfolio(t, pager.key, { name: `bulk ${i}`, initialCapital: '1.00' });
+        const byDefault = await page(pager.key, {}).expect(200);
+        expect(byDefault.body.items).toHaveLength(100);
+        expect(byDefault.body.nextCursor).toBe(byDefault.body.items[99].id);
+        const large = await page(pager.key, { limit: 500 }).expect(200);
+        expect(large.body.items).toHaveLength(102);
+        expect(large.body.nextCursor).toBeNull();
+      });
     });
 
     it('describes each portfolio without totals or accounts', async () => {
@@ -648,16 +716,34 @@ describe('portfolios (e2e)', () => {
       const p = await openPortfolio(t, manager.key, { name: 'Accounts', initialCapital: '999.99' });
       const res = await t.http.get(`/v1/portfolios/${p.id}/accounts`).set(bearer(manager.key));
       expect(res.status).toBe(200);
-      expect(res.body.map((a: any) => [a.id, a.type, a.cash])).toEqual([
+      expect(res.body.items.map((a: any) => [a.id, a.type, a.cash])).toEqual([
         [p.gen, 'GEN', '400.01'],
         [p.rev, 'REV', '299.99'],
         [p.com, 'COM', '299.99'],
       ]);
-      for (const account of res.body) {
+      expect(res.body.nextCursor).toBeNull();
+      for (const account of res.body.items) {
         const one = await t.http.get(`/v1/accounts/${account.id}`).set(bearer(manager.key)).expect(200);
         expect(account).toEqual(one.body);
       }
-      expect(res.body).toEqual(p.body.accounts);
+      expect(res.body.items).toEqual(p.body.accounts);
+    });
+
+    it('pages the accounts in that order, the cursor read within the portfolio', async () => {
+      const p = await openPortfolio(t, manager.key, { name: 'Paged accounts', initialCapital: '999.99' });
+      const path = `/v1/portfolios/${p.id}/accounts`;
+      const first = await t.http.get(path).query({ limit: 2 }).set(bearer(manager.key)).expect(200);
+      expect(first.body.items.map((a: any) => a.id)).toEqual([p.gen, p.rev]);
+      expect(first.body.nextCursor).toBe(p.rev);
+      const second = await t.http.get(path).query({ limit: 2, cursor: p.rev }).set(bearer(manager.key)).expect(200);
+      expect(second.body).toEqual({ items: [expect.objectContaining({ id: p.com })], nextCursor: null });
+      // Another portfolio's account as a cursor: nothing.
+      const foreign = (await openPortfolio(t, manager.key, { name: 'Other', initialCapital: '1.00' })).gen;
+      const none = await t.http.get(path).query({ cursor: foreign }).set(bearer(manager.key)).expect(200);
+      expect(none.body).toEqual({ items: [], nextCursor: null });
+      const bad = await t.http.get(path).query({ limit: 0 }).set(bearer(manager.key));
+      expectProblem(bad, 400, 'VALIDATION_FAILED');
+      expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['limit']);
     });
 
     it.each([

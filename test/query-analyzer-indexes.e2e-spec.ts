@@ -89,6 +89,8 @@ const ANY_SAMPLES = {
   accountId: 'a',
   portfolioId: 'p',
   unitsPortfolioId: 'u',
+  unitId: 'n',
+  userId: 'r',
   auditPortfolioId: 'l',
   idempotencyOwnerId: 'o',
   idempotencyKey: 'k',

@@ -41,6 +41,7 @@ describe('task platform (e2e)', () => {
         TASKS_BREAKER_THRESHOLD: '3',
         TASKS_BREAKER_HALF_OPEN_MS: '500',
         TASKS_DIAGNOSTICS_CONCURRENCY: '1',
+        OUTBOUND_ALLOW: '127.0.0.1', // the webhook destinations are local servers
       },
     });
   });

@@ -1,7 +1,22 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsUUID, Max, Min } from 'class-validator';
 import { IsPositiveBigint, Optional } from './validators';
+
+/** Rows in a page of the lists that take `limit` from 1 to 500. */
+export const DEFAULT_PAGE_LIMIT = 100;
+
+/** `limit`: 1 to 500 rows, 100 by default. */
+const PageLimit = () =>
+  applyDecorators(
+    ApiPropertyOptional({ minimum: 1, maximum: 500, default: DEFAULT_PAGE_LIMIT }),
+    Optional(),
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(500),
+  );
 
 /**
  * The cursor of a keyset-paginated list (see pagination.ts): a row id or sequence number, as a
@@ -17,11 +32,20 @@ export class CursorQuery {
 
 /** Cursor and page size of the admin lists (audit, alerts): 1 to 500 rows, 100 by default. */
 export class PageQuery extends CursorQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @PageLimit()
+  limit?: number;
+}
+
+/**
+ * Cursor and page size of a list of rows named by UUIDs (users, portfolios, accounts, units): the
+ * cursor is the id of the last row of the previous page, the page what comes after it.
+ */
+export class IdPageQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: 'nextCursor of the previous page' })
   @Optional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @IsUUID()
+  cursor?: string;
+
+  @PageLimit()
   limit?: number;
 }

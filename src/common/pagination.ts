@@ -3,6 +3,12 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** One page of a list keyed by row ids: the rows after the one `after` names, at most `limit`. */
+export interface PageRequest {
+  after?: string;
+  limit: number;
+}
+
 /**
  * Keyset pagination: the query asks for one row more than the page; when it comes back, there is a
  * next page, which starts after the last row shown.

@@ -1,6 +1,19 @@
 import { registerAs } from '@nestjs/config';
+import { parseNetwork } from '../modules/async-tasks/domain/ip-address';
+import { literalVerdict, parseAllowList, type OutboundAllowList } from '../modules/async-tasks/domain/outbound-policy';
 import { QUEUE_NAMES, QUEUES, type QueueName } from '../modules/async-tasks/queues';
-import { readBool, readCron, readEnum, readInt, readOptionalUrl, readString, readTimeZone, readUrl } from './env';
+import {
+  EnvError,
+  readBool,
+  readCron,
+  readEnum,
+  readInt,
+  readList,
+  readOptionalUrl,
+  readString,
+  readTimeZone,
+  readUrl,
+} from './env';
 export { EnvError } from './env';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -14,7 +27,45 @@ export const appConfig = registerAs('app', () => ({
   importLimitBytes: readInt(process.env, 'IMPORT_LIMIT_BYTES', 32 * 1_048_576, 1024, 256 * 1_048_576),
   adminApiKey: readString(process.env, 'ADMIN_API_KEY', 24),
   shutdownGraceMs: readInt(process.env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
+  /** Proxies whose X-Forwarded-For is believed (Fastify's trustProxy); off, the client is the socket's peer. */
+  trustProxy: readTrustProxy(process.env),
+  ...readCors(process.env),
 }));
+
+/** Names proxy-addr (behind Fastify's trustProxy) gives whole ranges. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: unset (off), a hop count, or the proxies' addresses and networks (CIDR). */
+function readTrustProxy(env: NodeJS.ProcessEnv): false | number | string[] {
+  const raw = env.TRUST_PROXY?.trim();
+  if (!raw || raw === 'false' || raw === '0') return false;
+  if (/^\d+$/.test(raw)) return readInt(env, 'TRUST_PROXY', 0, 1, 64);
+  const entries = readList(env, 'TRUST_PROXY');
+  const bad = entries.find((entry) => !PROXY_RANGES.includes(entry) && !parseNetwork(entry));
+  if (bad !== undefined) {
+    throw new EnvError(
+      `TRUST_PROXY must be a hop count or comma-separated proxy addresses and networks (CIDR), got "${bad}"`,
+    );
+  }
+  return entries;
+}
+
+/** CORS_ORIGINS: origins allowed to call from a browser (none: no CORS headers), or `*` for any, never with credentials. */
+function readCors(env: NodeJS.ProcessEnv): { corsOrigins: string[]; corsCredentials: boolean } {
+  const corsOrigins = readList(env, 'CORS_ORIGINS').map((origin) => origin.replace(/\/$/, ''));
+  const corsCredentials = readBool(env, 'CORS_CREDENTIALS', false);
+  if (corsOrigins.includes('*')) {
+    if (corsOrigins.length > 1) throw new EnvError('CORS_ORIGINS is either * alone or a list of origins');
+    if (corsCredentials) throw new EnvError('CORS_ORIGINS=* cannot go with CORS_CREDENTIALS=true: list the origins');
+    return { corsOrigins, corsCredentials };
+  }
+  for (const origin of corsOrigins) {
+    if (URL.parse(origin)?.origin !== origin) {
+      throw new EnvError(`CORS_ORIGINS must list origins such as https://app.example.com, got "${origin}"`);
+    }
+  }
+  return { corsOrigins, corsCredentials };
+}
 
 export const databaseConfig = registerAs('database', () => ({
   url: readUrl(process.env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/alluse', ['postgres:', 'postgresql:']),
@@ -32,6 +83,15 @@ export const databaseConfig = registerAs('database', () => ({
 export const redisConfig = registerAs('redis', () => ({
   url: readUrl(process.env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
   keyPrefix: process.env.REDIS_KEY_PREFIX || 'alluse:',
+}));
+
+/** API-key authentication: the key cache, and the budget of failed attempts per client address. */
+export const authConfig = registerAs('auth', () => ({
+  /** How long a resolved key is trusted without asking the database (a revocation reaches other instances within it). */
+  keyCacheTtlMs: readInt(process.env, 'AUTH_KEY_CACHE_TTL_MS', 5_000, 100, 3_600_000),
+  /** Failed authentications one client address may make per window; past them it gets 429. */
+  failureLimit: readInt(process.env, 'AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
+  failureWindowMs: readInt(process.env, 'AUTH_FAILURE_WINDOW_MS', 60_000, 1_000, 86_400_000),
 }));
 
 export const rateLimitConfig = registerAs('rateLimit', () => ({
@@ -108,16 +168,51 @@ export const cacheConfig = registerAs('cache', () => ({
   redisTimeoutMs: readInt(process.env, 'CACHE_REDIS_TIMEOUT_MS', 150, 1, 60_000),
   /** Portfolios whose views are loaded in the background at start (most recently active first). */
   warmPortfolios: readInt(process.env, 'CACHE_WARM_PORTFOLIOS', 50, 0, 100_000),
+  /** Tags this instance keeps track of, in each of its tag maps (L1 keys by tag, mirrored tag tokens); LRU. */
+  tagsMax: readInt(process.env, 'CACHE_TAGS_MAX', 100_000, 10, 10_000_000),
 }));
+
+/** The in-process lookups behind access checks: portfolio owners, grants, account facts, units' portfolios. */
+export const accessConfig = registerAs('access', () => ({
+  /** Entries each lookup keeps; the least recently used go first. */
+  maxEntries: readInt(process.env, 'ACCESS_CACHE_MAX_ENTRIES', 100_000, 10, 10_000_000),
+}));
+
+/** Outbound HTTP calls (webhooks): where they may go and how much of an answer is read (docs/tasks.md). */
+export const outboundConfig = registerAs('outbound', () => ({
+  /** Hosts, addresses and networks a call may reach besides public addresses (the SSRF defence). */
+  allow: readAllowList(process.env),
+  /** Most bytes of an answer read; the connection is closed past them. */
+  maxResponseBytes: readInt(process.env, 'OUTBOUND_MAX_RESPONSE_BYTES', 65_536, 0, 16 * 1_048_576),
+}));
+
+function readAllowList(env: NodeJS.ProcessEnv): OutboundAllowList {
+  try {
+    return parseAllowList(env.OUTBOUND_ALLOW ?? '');
+  } catch (error) {
+    throw new EnvError(`OUTBOUND_ALLOW: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * An operator's webhook URL, checked like any outbound call: an address that is not public must be
+ * listed in OUTBOUND_ALLOW (a host name is checked when it is resolved, at each call).
+ */
+function readOutboundUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const url = readOptionalUrl(env, name, ['http:', 'https:']);
+  const verdict = url ? literalVerdict(new URL(url).hostname, readAllowList(env)) : undefined;
+  if (verdict && !verdict.allowed) throw new EnvError(`${name} is refused: ${verdict.reason}`);
+  return url;
+}
 
 /** The Alertmanager receiver (POST /v1/alerts/webhook) and where it forwards alert changes. */
 export const alertsConfig = registerAs('alerts', () => ({
   /** Alertmanager sends it as `Authorization: Bearer <secret>`; unset, the receiver refuses every call. */
   webhookSecret: readString(process.env, 'ALERTS_WEBHOOK_SECRET', 16),
   /** A generic JSON webhook that receives every alert that starts firing or resolves. */
-  notifyWebhookUrl: readOptionalUrl(process.env, 'ALERTS_NOTIFY_WEBHOOK_URL', ['http:', 'https:']),
+  notifyWebhookUrl: readOutboundUrl(process.env, 'ALERTS_NOTIFY_WEBHOOK_URL'),
   /** A Slack-compatible incoming webhook (`{text}`) that receives the same, as readable text. */
-  notifySlackUrl: readOptionalUrl(process.env, 'ALERTS_NOTIFY_SLACK_URL', ['http:', 'https:']),
+  notifySlackUrl: readOutboundUrl(process.env, 'ALERTS_NOTIFY_SLACK_URL'),
 }));
 
 /** Prometheus metrics (docs/metrics.md). */
@@ -128,6 +223,11 @@ export const metricsConfig = registerAs('metrics', () => ({
   refreshMs: readInt(process.env, 'METRICS_REFRESH_MS', 15_000, 10, 3_600_000),
   /** Where `node dist/worker.js` serves its own /metrics (its tasks' metrics); 0: not at all. */
   workerPort: readInt(process.env, 'WORKER_METRICS_PORT', 9464, 0, 65535),
+  /**
+   * Where the API process serves /metrics on a port of its own (0: none). Set, the public port
+   * answers /metrics with 404, and only this port exports money totals.
+   */
+  port: readInt(process.env, 'METRICS_PORT', 0, 0, 65535),
 }));
 
 export interface QueueSettings {
@@ -144,11 +244,14 @@ export interface QueueSettings {
 export type AppConfig = ReturnType<typeof appConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
+export type AuthConfig = ReturnType<typeof authConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type TasksConfig = ReturnType<typeof tasksConfig>;
 export type GrowthConfig = ReturnType<typeof growthConfig>;
 export type CacheConfig = ReturnType<typeof cacheConfig>;
+export type AccessConfig = ReturnType<typeof accessConfig>;
 export type ProjectionsConfig = ReturnType<typeof projectionsConfig>;
+export type OutboundConfig = ReturnType<typeof outboundConfig>;
 export type AlertsConfig = ReturnType<typeof alertsConfig>;
 export type MetricsConfig = ReturnType<typeof metricsConfig>;
 
@@ -157,11 +260,14 @@ export const allConfigs = [
   appConfig,
   databaseConfig,
   redisConfig,
+  authConfig,
   rateLimitConfig,
   tasksConfig,
+  outboundConfig,
   growthConfig,
   projectionsConfig,
   cacheConfig,
+  accessConfig,
   alertsConfig,
   metricsConfig,
 ];

@@ -45,6 +45,14 @@ export function readOptionalUrl(env: Env, name: string, protocols: string[]): st
   return env[name] ? readUrl(env, name, undefined, protocols) : undefined;
 }
 
+/** A comma-separated list; empty entries are dropped. */
+export function readList(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
 export function readEnum<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -42,6 +42,23 @@ export async function openPortfolio(
   return { id: res.body.id, gen: byType.GEN, rev: byType.REV, com: byType.COM, body: res.body };
 }
 
+/** Every item of a paginated list (`{items, nextCursor}`), following the cursors page by page. */
+export async function allPages<T = any>(t: TestApp, key: string, path: string, limit = 500): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await t.http
+      .get(path)
+      .query(cursor ? { limit, cursor } : { limit })
+      .set(bearer(key))
+      .expect(200);
+    const body = res.body as { items: T[]; nextCursor: string | null };
+    items.push(...body.items);
+    cursor = body.nextCursor;
+  } while (cursor);
+  return items;
+}
+
 /** Grants a user access to a portfolio, as its owner. */
 export async function grant(
   t: TestApp,

@@ -45,6 +45,7 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
     REDIS_KEY_PREFIX: `test:${databaseName}:`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL || 'silent',
     RATE_LIMIT_LIMIT: '100000',
+    AUTH_FAILURE_LIMIT: '100000', // specs send many unknown keys, all from 127.0.0.1
     ...options.env,
   });
   const app = await createApp();

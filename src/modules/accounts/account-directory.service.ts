@@ -1,17 +1,32 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { accessConfig, type AccessConfig } from '../../config/configuration';
 import { AccountFacts, AccountsRepository } from './accounts.repository';
 
-const CACHE_MAX = 100_000;
-
 /**
- * Immutable facts about accounts (portfolio, owner, type, creation time), cached in process so
- * the write path can authorise and plan a movement without a database round trip.
+ * Immutable facts about accounts (portfolio, owner, type, creation time) and the portfolio of
+ * each forked unit, cached in process so that the write path and the read cache can authorise
+ * without a database round trip. Bounded: the least recently used go first. Unknown ids are not
+ * remembered, so ids that do not exist never take the place of those that do.
  */
 @Injectable()
 export class AccountDirectory {
-  private readonly facts = new Map<string, AccountFacts>();
+  private readonly facts: LRUCache<string, AccountFacts>;
+  /** Unit id → portfolio id. */
+  private readonly units: LRUCache<string, string>;
 
-  constructor(private readonly repository: AccountsRepository) {}
+  constructor(
+    private readonly repository: AccountsRepository,
+    @Inject(accessConfig.KEY) config: AccessConfig,
+  ) {
+    this.facts = new LRUCache({ max: config.maxEntries });
+    this.units = new LRUCache({ max: config.maxEntries });
+  }
+
+  /** The bounded maps, for the cache statistics. */
+  get maps() {
+    return { accounts: this.facts, units: this.units } as const;
+  }
 
   /** Facts for each id that exists; unknown ids are simply absent from the result. */
   async lookup(ids: readonly string[]): Promise<Map<string, AccountFacts>> {
@@ -23,12 +38,20 @@ export class AccountDirectory {
       else missing.push(id);
     }
     if (missing.length) {
-      if (this.facts.size + missing.length > CACHE_MAX) this.facts.clear();
       for (const fact of await this.repository.accountFacts(missing)) {
         this.facts.set(fact.id, fact);
         found.set(fact.id, fact);
       }
     }
     return found;
+  }
+
+  /** The portfolio of a forked unit; undefined when there is no such unit. */
+  async portfolioOfUnit(unitId: string): Promise<string | undefined> {
+    const cached = this.units.get(unitId);
+    if (cached) return cached;
+    const portfolioId = await this.repository.unitPortfolio(unitId);
+    if (portfolioId) this.units.set(unitId, portfolioId);
+    return portfolioId;
   }
 }

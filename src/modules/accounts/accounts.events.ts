@@ -8,5 +8,7 @@ export class PortfolioChangedEvent {
   constructor(
     readonly portfolioId: string,
     readonly accountIds: string[] = [],
+    /** Users whose access to the portfolio was given or revoked. */
+    readonly granteeIds: string[] = [],
   ) {}
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PageRequest } from '../../common/pagination';
 import { transactionWithRetry } from '../../database/conflict-retry';
 import type { AccountConfig } from './domain/account-config';
 import type { AccountStatus, AccountType } from './domain/account-types';
@@ -84,9 +85,65 @@ const portfolioColumns = (p = '') => `${p}id, ${p}owner_id, ${p}name, ${p}templa
   ${p}updated_at`;
 const PORTFOLIO_COLUMNS = portfolioColumns();
 
-/** A portfolio's accounts, root accounts first (accounts_portfolio_id_idx). */
-export const PORTFOLIO_ACCOUNTS_SQL = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE portfolio_id = $1
-        ORDER BY created_at, array_position(ARRAY['GEN', 'REV', 'COM'], type), id`;
+export type PortfolioScope = { all: true } | { ownerId: string } | { granteeId: string };
+
+/** The portfolios a scope sees, as a FROM clause and conditions on alias `a` ($1: the user, if any). */
+function scopedPortfolios(scope: PortfolioScope, a: string): { from: string; where: string[] } {
+  if ('ownerId' in scope) return { from: `portfolios ${a}`, where: [`${a}.owner_id = $1`] };
+  if ('granteeId' in scope) {
+    const grant = `${a}_grant`;
+    return {
+      from: `portfolios ${a} JOIN portfolio_grants ${grant} ON ${grant}.portfolio_id = ${a}.id`,
+      where: [`${grant}.user_id = $1`],
+    };
+  }
+  return { from: `portfolios ${a}`, where: [] };
+}
+
+/**
+ * A page of the portfolios a scope sees, oldest first: every portfolio (portfolios_created_at_idx),
+ * a manager's (portfolios_owner_id_idx) or a user's grants (portfolio_grants_user_id_idx). The
+ * cursor's position is read within the same scope: a cursor from outside it gives an empty page,
+ * and tells nothing about the portfolio it names. Exported for the query analyzer.
+ */
+export function portfolioPageQuery(scope: PortfolioScope, page: PageRequest): { sql: string; params: unknown[] } {
+  const params: unknown[] = 'all' in scope ? [] : ['ownerId' in scope ? scope.ownerId : scope.granteeId];
+  const { from, where } = scopedPortfolios(scope, 'p');
+  if (page.after) {
+    params.push(page.after);
+    const cursor = scopedPortfolios(scope, 'c');
+    const at = [...cursor.where, `c.id = $${params.length}`].join(' AND ');
+    where.push(`(p.created_at, p.id) > (SELECT c.created_at, c.id FROM ${cursor.from} WHERE ${at})`);
+  }
+  params.push(page.limit);
+  const sql = `SELECT ${portfolioColumns('p.')} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY p.created_at, p.id LIMIT $${params.length}`;
+  return { sql, params };
+}
+
+/** Accounts in the order a portfolio lists them: by creation, the root accounts GEN, REV, COM. */
+const accountOrder = (a = '') => `${a}created_at, array_position(ARRAY['GEN', 'REV', 'COM'], ${a}type), ${a}id`;
+
+/**
+ * A portfolio's accounts, root accounts first, all of them or one page (accounts_portfolio_id_idx:
+ * the cursor bounds its created_at, and only accounts created together are sorted). Exported for
+ * the query analyzer.
+ */
+export function portfolioAccountsQuery(portfolioId: string, page?: PageRequest): { sql: string; params: unknown[] } {
+  const params: unknown[] = [portfolioId];
+  let where = 'portfolio_id = $1';
+  if (page?.after) {
+    params.push(page.after);
+    where += ` AND (${accountOrder()}) > (SELECT ${accountOrder('c.')} FROM accounts c
+                                           WHERE c.id = $2 AND c.portfolio_id = $1)`;
+  }
+  let sql = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE ${where} ORDER BY ${accountOrder()}`;
+  if (page) {
+    params.push(page.limit);
+    sql += ` LIMIT $${params.length}`;
+  }
+  return { sql, params };
+}
 
 /** The portfolios whose accounts changed last (cache warming at start-up). */
 export const RECENTLY_ACTIVE_PORTFOLIOS_SQL =
@@ -153,22 +210,10 @@ export class AccountsRepository {
     return rows[0];
   }
 
-  /** All portfolios (scope 'all'), those a user owns, or those granted to a user. */
-  async listPortfolios(scope: { all: true } | { ownerId: string } | { granteeId: string }): Promise<PortfolioRow[]> {
-    if ('all' in scope) {
-      return this.db.query(`SELECT ${PORTFOLIO_COLUMNS} FROM portfolios ORDER BY created_at, id`);
-    }
-    if ('ownerId' in scope) {
-      return this.db.query(`SELECT ${PORTFOLIO_COLUMNS} FROM portfolios WHERE owner_id = $1 ORDER BY created_at, id`, [
-        scope.ownerId,
-      ]);
-    }
-    return this.db.query(
-      `SELECT ${portfolioColumns('p.')} FROM portfolios p
-         JOIN portfolio_grants g ON g.portfolio_id = p.id AND g.user_id = $1
-        ORDER BY p.created_at, p.id`,
-      [scope.granteeId],
-    );
+  /** A page of every portfolio (scope 'all'), those a user owns, or those granted to a user. */
+  async listPortfolios(scope: PortfolioScope, page: PageRequest): Promise<PortfolioRow[]> {
+    const { sql, params } = portfolioPageQuery(scope, page);
+    return this.db.query(sql, params);
   }
 
   async totalsByType(portfolioId: string): Promise<TypeTotals[]> {
@@ -188,8 +233,10 @@ export class AccountsRepository {
     return rows[0];
   }
 
-  async listAccounts(portfolioId: string): Promise<AccountRow[]> {
-    return this.db.query(PORTFOLIO_ACCOUNTS_SQL, [portfolioId]);
+  /** A portfolio's accounts: one page, or all of them (a new portfolio's three). */
+  async listAccounts(portfolioId: string, page?: PageRequest): Promise<AccountRow[]> {
+    const { sql, params } = portfolioAccountsQuery(portfolioId, page);
+    return this.db.query(sql, params);
   }
 
   async accountFacts(ids: string[]): Promise<AccountFacts[]> {
@@ -213,6 +260,15 @@ export class AccountsRepository {
       unitId: r.unit_id,
       createdAt: r.created_at,
     }));
+  }
+
+  /** The portfolio of a forked unit, from its accounts (accounts_unit_id_idx; they commit with the unit). */
+  async unitPortfolio(unitId: string): Promise<string | undefined> {
+    const rows: { portfolio_id: string }[] = await this.db.query(
+      'SELECT portfolio_id FROM accounts WHERE unit_id = $1 LIMIT 1',
+      [unitId],
+    );
+    return rows[0]?.portfolio_id;
   }
 
   async updateAccount(

@@ -1,16 +1,18 @@
 import { Injectable } from '@nestjs/common';
+import { DEFAULT_PAGE_LIMIT, type IdPageQuery } from '../../common/page-query';
+import { keysetPage, type Page } from '../../common/pagination';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { AccountDirectory } from './account-directory.service';
 import { accountNotFound, grantNotAllowed, portfolioNotFound } from './accounts.errors';
-import { AccountsRepository } from './accounts.repository';
+import { AccountsRepository, type AccountFacts, type PortfolioScope } from './accounts.repository';
 import { applyConfigPatch } from './domain/account-config';
 import { accountFigures } from './domain/balances';
 import { percentToBasisPoints } from './domain/percent';
 import { assertStatusChange } from './domain/status';
 import type { AccountView, GrantView, PortfolioDetailView, PortfolioView } from './dto/account.view';
 import type { UpdateAccountDto } from './dto/update-account.dto';
-import { PortfolioAccessService } from './portfolio-access.service';
+import { PortfolioAccessService, type PortfolioAction } from './portfolio-access.service';
 import { toAccountView, toPortfolioView, toTotalsView } from './views';
 import { AppError } from '@app/errors';
 import { EventEmitter2 } from '@nestjs/event-emitter';
@@ -27,14 +29,20 @@ export class AccountsService {
     private readonly events: EventEmitter2,
   ) {}
 
-  async listPortfolios(principal: Principal): Promise<PortfolioView[]> {
-    const scope =
+  /** The caller's portfolios, oldest first, a page at a time: all of them for admins and auditors. */
+  async listPortfolios(principal: Principal, q: IdPageQuery): Promise<Page<PortfolioView>> {
+    const scope: PortfolioScope =
       principal.role === 'admin' || principal.role === 'auditor'
-        ? { all: true as const }
+        ? { all: true }
         : principal.role === 'manager'
           ? { ownerId: principal.userId }
           : { granteeId: principal.userId };
-    return (await this.repository.listPortfolios(scope)).map(toPortfolioView);
+    return keysetPage(
+      q.limit ?? DEFAULT_PAGE_LIMIT,
+      (limit) => this.repository.listPortfolios(scope, { after: q.cursor, limit }),
+      (row) => row.id,
+      toPortfolioView,
+    );
   }
 
   async getPortfolio(principal: Principal, id: string): Promise<PortfolioDetailView> {
@@ -44,9 +52,15 @@ export class AccountsService {
     return { ...toPortfolioView(portfolio), totals: toTotalsView(await this.repository.totalsByType(id)) };
   }
 
-  async listAccounts(principal: Principal, portfolioId: string): Promise<AccountView[]> {
+  /** A portfolio's accounts, root accounts first, a page at a time. */
+  async listAccounts(principal: Principal, portfolioId: string, q: IdPageQuery): Promise<Page<AccountView>> {
     await this.access.assert(principal, portfolioId, 'read');
-    return (await this.repository.listAccounts(portfolioId)).map(toAccountView);
+    return keysetPage(
+      q.limit ?? DEFAULT_PAGE_LIMIT,
+      (limit) => this.repository.listAccounts(portfolioId, { after: q.cursor, limit }),
+      (row) => row.id,
+      toAccountView,
+    );
   }
 
   async getAccount(principal: Principal, id: string): Promise<AccountView> {
@@ -56,11 +70,17 @@ export class AccountsService {
     return toAccountView(row);
   }
 
-  /** Reconfigures an account and/or changes its status, under a row lock (domain.md §7). */
-  async updateAccount(principal: Principal, id: string, patch: UpdateAccountDto): Promise<AccountView> {
+  /** The facts of an account the caller may act on; ACCOUNT_NOT_FOUND when it is not there for them. */
+  async visibleAccount(principal: Principal, id: string, action: PortfolioAction): Promise<AccountFacts> {
     const fact = (await this.directory.lookup([id])).get(id);
     if (!fact) throw accountNotFound(id);
-    await this.access.assertWithin(principal, fact.portfolioId, 'manage', () => accountNotFound(id), fact.ownerId);
+    await this.access.assertWithin(principal, fact.portfolioId, action, () => accountNotFound(id), fact.ownerId);
+    return fact;
+  }
+
+  /** Reconfigures an account and/or changes its status, under a row lock (domain.md §7). */
+  async updateAccount(principal: Principal, id: string, patch: UpdateAccountDto): Promise<AccountView> {
+    await this.visibleAccount(principal, id, 'manage');
     const { status, bufferPct, ...configPatch } = patch;
     const updated = await this.repository.transaction(async (m) => {
       const row = (await this.repository.findAccount(id, m, true))!;
@@ -115,7 +135,7 @@ export class AccountsService {
       );
     });
     this.access.forgetGrant(portfolioId, userId);
-    await this.changed(portfolioId);
+    await this.changed(portfolioId, [], [userId]);
     return (await this.listGrants(principal, portfolioId)).find((g) => g.userId === userId)!;
   }
 
@@ -128,11 +148,14 @@ export class AccountsService {
       await this.audit.record({ action: 'grant.revoke', entityType: 'grant', entityId: userId, portfolioId }, m);
     });
     this.access.forgetGrant(portfolioId, userId);
-    await this.changed(portfolioId);
+    await this.changed(portfolioId, [], [userId]);
   }
 
-  /** After commit, and before answering: caches drop what the change affects. */
-  private async changed(portfolioId: string, accountIds: string[] = []): Promise<void> {
-    await this.events.emitAsync(PortfolioChangedEvent.topic, new PortfolioChangedEvent(portfolioId, accountIds));
+  /** After commit, and before answering: caches drop what the change affects, on every instance. */
+  private async changed(portfolioId: string, accountIds: string[] = [], granteeIds: string[] = []): Promise<void> {
+    await this.events.emitAsync(
+      PortfolioChangedEvent.topic,
+      new PortfolioChangedEvent(portfolioId, accountIds, granteeIds),
+    );
   }
 }

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { AppError, forbidden } from '@app/errors';
+import { accessConfig, type AccessConfig } from '../../config/configuration';
 import type { Principal } from '../auth/principal';
 import { portfolioNotFound } from './accounts.errors';
 import { AccountsRepository } from './accounts.repository';
@@ -7,9 +9,13 @@ import { AccountsRepository } from './accounts.repository';
 /** read: see it; move: post movements and growth operations; manage: configure it and grant access. */
 export type PortfolioAction = 'read' | 'move' | 'manage';
 
-/** Grants change rarely; a revoked grant stops working here at once and elsewhere within this TTL. */
+/**
+ * Grants change rarely. A revoked grant stops working at once here and, through the cache's
+ * invalidations, on every other instance; this TTL bounds it while those cannot be heard.
+ */
 const GRANT_TTL_MS = 5_000;
-const CACHE_MAX = 50_000;
+
+type GrantRole = 'operator' | 'viewer';
 
 /**
  * Decides what a caller may do in a portfolio (domain.md §10). A portfolio the caller may not see
@@ -17,10 +23,25 @@ const CACHE_MAX = 50_000;
  */
 @Injectable()
 export class PortfolioAccessService {
-  private readonly owners = new Map<string, string>(); // portfolio id → owner id (immutable)
-  private readonly grants = new Map<string, { role?: 'operator' | 'viewer'; expires: number }>();
+  /** Portfolio id → owner id (immutable); bounded, least recently used first out. */
+  private readonly owners: LRUCache<string, string>;
+  /** `<portfolio id>:<user id>` → the grant, or none. */
+  private readonly grants: LRUCache<string, { role?: GrantRole }>;
+  /** Bumped by every forgotten grant: a lookup that started before must not store what it read. */
+  private grantsVersion = 0;
 
-  constructor(private readonly repository: AccountsRepository) {}
+  constructor(
+    private readonly repository: AccountsRepository,
+    @Inject(accessConfig.KEY) config: AccessConfig,
+  ) {
+    this.owners = new LRUCache({ max: config.maxEntries });
+    this.grants = new LRUCache({ max: config.maxEntries, ttl: GRANT_TTL_MS });
+  }
+
+  /** The bounded maps, for the cache statistics. */
+  get maps() {
+    return { owners: this.owners, grants: this.grants } as const;
+  }
 
   async assert(principal: Principal, portfolioId: string, action: PortfolioAction, ownerId?: string): Promise<void> {
     switch (principal.role) {
@@ -64,8 +85,9 @@ export class PortfolioAccessService {
     }
   }
 
-  /** Forgets a cached grant after it changed here. */
+  /** Forgets a cached grant after it changed (here, or on another instance). */
   forgetGrant(portfolioId: string, userId: string): void {
+    this.grantsVersion++;
     this.grants.delete(`${portfolioId}:${userId}`);
   }
 
@@ -75,19 +97,17 @@ export class PortfolioAccessService {
     if (cached) return cached;
     const portfolio = await this.repository.findPortfolio(portfolioId);
     if (!portfolio) return undefined;
-    if (this.owners.size >= CACHE_MAX) this.owners.clear();
     this.owners.set(portfolioId, portfolio.owner_id);
     return portfolio.owner_id;
   }
 
-  private async grantOf(portfolioId: string, userId: string) {
+  private async grantOf(portfolioId: string, userId: string): Promise<GrantRole | undefined> {
     const key = `${portfolioId}:${userId}`;
-    const now = Date.now();
     const cached = this.grants.get(key);
-    if (cached && cached.expires > now) return cached.role;
+    if (cached) return cached.role;
+    const version = this.grantsVersion;
     const role = await this.repository.findGrant(portfolioId, userId);
-    if (this.grants.size >= CACHE_MAX) this.grants.clear();
-    this.grants.set(key, { role, expires: now + GRANT_TTL_MS });
+    if (version === this.grantsVersion) this.grants.set(key, { role });
     return role;
   }
 }

@@ -1,6 +1,6 @@
 import { CachedRead } from '../caching/cached-read.decorator';
 import { portfolioTag } from '../caching/domain/cache-keys';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -9,11 +9,20 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { IdPageQuery } from '../../common/page-query';
+import type { Page } from '../../common/pagination';
 import { uuidPipe } from '../../common/uuid.pipe';
 import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { AccountsService } from './accounts.service';
-import { AccountView, GrantView, PortfolioDetailView, PortfolioView } from './dto/account.view';
+import {
+  AccountPageView,
+  AccountView,
+  GrantView,
+  PortfolioDetailView,
+  PortfolioPageView,
+  PortfolioView,
+} from './dto/account.view';
 import { CreateGrantDto } from './dto/grant.dto';
 
 @ApiTags('portfolios')
@@ -23,10 +32,12 @@ export class PortfoliosController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Get()
-  @ApiOperation({ summary: "The caller's portfolios (all of them for admins and auditors)" })
-  @ApiOkResponse({ type: [PortfolioView] })
-  list(@CurrentPrincipal() principal: Principal): Promise<PortfolioView[]> {
-    return this.accounts.listPortfolios(principal);
+  @ApiOperation({
+    summary: "The caller's portfolios, oldest first, a page at a time (all of them for admins and auditors)",
+  })
+  @ApiOkResponse({ type: PortfolioPageView })
+  list(@CurrentPrincipal() principal: Principal, @Query() q: IdPageQuery): Promise<Page<PortfolioView>> {
+    return this.accounts.listPortfolios(principal, q);
   }
 
   @Get(':id')
@@ -39,10 +50,14 @@ export class PortfoliosController {
 
   @Get(':id/accounts')
   @CachedRead({ namespace: 'portfolio', tags: (p) => [portfolioTag(p.id)] })
-  @ApiOperation({ summary: "A portfolio's accounts, root accounts first" })
-  @ApiOkResponse({ type: [AccountView] })
-  listAccounts(@CurrentPrincipal() principal: Principal, @Param('id', uuidPipe) id: string): Promise<AccountView[]> {
-    return this.accounts.listAccounts(principal, id);
+  @ApiOperation({ summary: "A portfolio's accounts, root accounts first, a page at a time" })
+  @ApiOkResponse({ type: AccountPageView })
+  listAccounts(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuidPipe) id: string,
+    @Query() q: IdPageQuery,
+  ): Promise<Page<AccountView>> {
+    return this.accounts.listAccounts(principal, id, q);
   }
 
   @Get(':id/grants')

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { OutboundHttp } from './outbound-http.service';
+import { OutboundUrlPolicy } from './outbound-url-policy';
 import { DiagnosticProcessor } from './processors/diagnostic.processor';
 import { NotificationProcessor } from './processors/notification.processor';
 import { QueueMetrics } from './queue-metrics';
@@ -18,12 +19,13 @@ import { WorkersService } from './workers.service';
     TasksProducer,
     TasksService,
     OutboundHttp,
+    OutboundUrlPolicy,
     NotificationProcessor,
     DiagnosticProcessor,
     TaskProcessors,
     WorkersService,
     QueueMetrics,
   ],
-  exports: [TasksProducer, OutboundHttp, TaskProcessors, TasksService, QueueRegistry],
+  exports: [TasksProducer, OutboundHttp, OutboundUrlPolicy, TaskProcessors, TasksService, QueueRegistry],
 })
 export class AsyncTasksModule {}

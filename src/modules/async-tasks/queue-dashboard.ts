@@ -6,9 +6,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
 import { forbidden } from '@app/errors';
 import { sendProblem } from '../../common/problem.filter';
-import { unauthenticated } from '../auth/auth.errors';
 import { AuthService } from '../auth/auth.service';
-import { bearerToken } from '../auth/domain/api-key';
 import { QueueRegistry } from './queue-registry.service';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
@@ -43,13 +41,11 @@ export function mountQueueDashboard(app: NestFastifyApplication): void {
   const dashboard = async (scope: FastifyInstance) => {
     scope.addHook('onRequest', async (request, reply) => {
       try {
-        const key = bearerToken(request.headers.authorization);
-        const principal = key ? await auth.authenticate(key) : undefined;
-        if (!principal) sendProblem(request, reply, unauthenticated(), logger);
-        else if (principal.role !== 'admin') sendProblem(request, reply, forbidden(), logger);
+        const principal = await auth.authenticateRequest(request.headers.authorization, request.ip);
+        if (principal.role !== 'admin') sendProblem(request, reply, forbidden(), logger);
         else return attachQueues();
       } catch (error) {
-        sendProblem(request, reply, error, logger); // e.g. the database is down: an opaque 500
+        sendProblem(request, reply, error, logger); // 401, 429, or the database is down: an opaque 500
       }
       return reply; // answered: stop here
     });

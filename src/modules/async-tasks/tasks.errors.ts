@@ -20,3 +20,20 @@ export class TaskCancelledError extends NonRetryableError {
     super('cancelled on request');
   }
 }
+
+/**
+ * An outbound URL whose host is, or resolves only to, an address calls may not reach (loopback,
+ * private, link-local, …) and that OUTBOUND_ALLOW does not list. The message never says what a
+ * name resolved to: that would map the service's own network for the caller.
+ */
+export const outboundUrlForbidden = (host: string, literal: boolean, field?: string) => {
+  const message = literal ? `${host} is not a public address` : `${host} does not resolve to a public address`;
+  return new AppError(
+    'validation',
+    'OUTBOUND_URL_FORBIDDEN',
+    `outbound calls go to public addresses only: ${message}`,
+    {
+      ...(field ? { errors: [{ field, message }] } : {}),
+    },
+  );
+};

@@ -4,12 +4,13 @@ import type { FastifyRequest } from 'fastify';
 import { forbidden } from '@app/errors';
 import { currentContext } from '../../common/request-context';
 import { PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
-import { unauthenticated } from './auth.errors';
 import { AuthService } from './auth.service';
-import { bearerToken } from './domain/api-key';
 import type { Principal, Role } from './principal';
 
-/** Global guard: every route needs a valid API key unless marked @Public(); @Roles narrows it. */
+/**
+ * Global guard: every route needs a valid API key unless marked @Public(); @Roles narrows it.
+ * Failed keys count per client address (AuthFailureLimiter).
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -22,9 +23,7 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
-    const key = bearerToken(request.headers.authorization);
-    const principal = key && (await this.auth.authenticate(key));
-    if (!principal) throw unauthenticated();
+    const principal = await this.auth.authenticateRequest(request.headers.authorization, request.ip);
     request.principal = principal;
     const store = currentContext();
     if (store) store.principal = principal;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AuthGuard } from './auth.guard';
 import { AuthRepository } from './auth.repository';
 import { AuthService } from './auth.service';
@@ -9,7 +10,7 @@ import { UsersController } from './users.controller';
 @Module({
   imports: [AuditModule],
   controllers: [UsersController],
-  providers: [AuthRepository, AuthService, AuthGuard, RateLimitGuard],
+  providers: [AuthRepository, AuthService, AuthFailureLimiter, AuthGuard, RateLimitGuard],
   exports: [AuthService, AuthGuard, RateLimitGuard],
 })
 export class AuthModule {}

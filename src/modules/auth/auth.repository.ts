@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PageRequest } from '../../common/pagination';
 import type { Principal, Role } from './principal';
 
 export interface UserRow {
@@ -22,6 +23,19 @@ export interface ApiKeyRow {
 export const PRINCIPAL_BY_KEY_HASH_SQL = `SELECT k.id AS key_id, u.id AS user_id, u.role
          FROM api_keys k JOIN users u ON u.id = k.user_id
         WHERE k.key_hash = $1 AND k.revoked_at IS NULL`;
+
+/** A page of users, oldest first (users_created_at_idx). Exported for the query analyzer. */
+export function userPageQuery(page: PageRequest): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  let where = '';
+  if (page.after) {
+    params.push(page.after);
+    where = 'WHERE (created_at, id) > (SELECT c.created_at, c.id FROM users c WHERE c.id = $1)';
+  }
+  params.push(page.limit);
+  const sql = `SELECT id, name, role, created_at FROM users ${where} ORDER BY created_at, id LIMIT $${params.length}`;
+  return { sql, params };
+}
 
 @Injectable()
 export class AuthRepository {
@@ -48,8 +62,9 @@ export class AuthRepository {
     return rows[0];
   }
 
-  async listUsers(): Promise<UserRow[]> {
-    return this.db.query('SELECT id, name, role, created_at FROM users ORDER BY created_at, id');
+  async listUsers(page: PageRequest): Promise<UserRow[]> {
+    const { sql, params } = userPageQuery(page);
+    return this.db.query(sql, params);
   }
 
   /** Inserts the key unless its hash exists; returns undefined when it already did. */

@@ -1,13 +1,19 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { DEFAULT_PAGE_LIMIT, type IdPageQuery } from '../../common/page-query';
+import { keysetPage, type Page } from '../../common/pagination';
+import { authConfig, type AuthConfig } from '../../config/configuration';
 import { AuditService } from '../audit/audit.service';
-import { apiKeyNotFound, userNotFound } from './auth.errors';
+import { AuthFailureLimiter } from './auth-failure-limiter';
+import { apiKeyNotFound, unauthenticated, userNotFound } from './auth.errors';
 import { AuthRepository, UserRow } from './auth.repository';
-import { generateApiKey, hashApiKey, keyPrefix } from './domain/api-key';
+import { bearerToken, generateApiKey, hashApiKey, keyPrefix } from './domain/api-key';
 import type { Principal, Role } from './principal';
 
-/** How long a resolved key is trusted without asking the database again. */
-const KEY_CACHE_TTL_MS = 5_000;
+/** Valid keys kept resolved (the most recently used ones). */
 const KEY_CACHE_MAX = 10_000;
+/** Unknown keys remembered apart, in fewer entries: a flood of bad keys never evicts a valid one. */
+const UNKNOWN_KEY_CACHE_MAX = 1_000;
 
 export interface UserView {
   id: string;
@@ -34,22 +40,44 @@ const toUserView = (u: UserRow): UserView => ({
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
-  /** Resolved keys by hash. Revocation clears this instance at once and others within the TTL. */
-  private readonly keyCache = new Map<string, { principal?: Principal; expires: number }>();
+  /**
+   * Resolved keys by hash, trusted for AUTH_KEY_CACHE_TTL_MS without asking the database.
+   * Revocation drops a key from this instance at once and from others within the TTL.
+   */
+  private readonly keys: LRUCache<string, Principal>;
+  private readonly unknownKeys: LRUCache<string, true>;
 
   constructor(
     private readonly repository: AuthRepository,
     private readonly audit: AuditService,
-  ) {}
+    private readonly failures: AuthFailureLimiter,
+    @Inject(authConfig.KEY) config: AuthConfig,
+  ) {
+    this.keys = new LRUCache({ max: KEY_CACHE_MAX, ttl: config.keyCacheTtlMs });
+    this.unknownKeys = new LRUCache({ max: UNKNOWN_KEY_CACHE_MAX, ttl: config.keyCacheTtlMs });
+  }
+
+  /**
+   * The principal behind a request's `Authorization: Bearer <key>` header, sent from `address`.
+   * A key that resolves to no one counts against the address's budget of failures; past it the
+   * address gets 429 before its key is looked at.
+   */
+  async authenticateRequest(authorization: unknown, address: string): Promise<Principal> {
+    this.failures.assertAllowed(address);
+    const key = bearerToken(authorization);
+    if (!key) throw unauthenticated();
+    const principal = await this.authenticate(key);
+    if (!principal) throw await this.failures.failed(address);
+    return principal;
+  }
 
   async authenticate(key: string): Promise<Principal | undefined> {
     const hash = hashApiKey(key);
-    const now = Date.now();
-    const cached = this.keyCache.get(hash);
-    if (cached && cached.expires > now) return cached.principal;
+    const known = this.keys.get(hash);
+    if (known || this.unknownKeys.has(hash)) return known;
     const principal = await this.repository.findPrincipalByKeyHash(hash);
-    if (this.keyCache.size >= KEY_CACHE_MAX) this.keyCache.clear();
-    this.keyCache.set(hash, { principal, expires: now + KEY_CACHE_TTL_MS });
+    if (principal) this.keys.set(hash, principal);
+    else this.unknownKeys.set(hash, true);
     return principal;
   }
 
@@ -71,8 +99,14 @@ export class AuthService {
     return toUserView(user);
   }
 
-  async listUsers(): Promise<UserView[]> {
-    return (await this.repository.listUsers()).map(toUserView);
+  /** Every user, oldest first, a page at a time. */
+  listUsers(q: IdPageQuery): Promise<Page<UserView>> {
+    return keysetPage(
+      q.limit ?? DEFAULT_PAGE_LIMIT,
+      (limit) => this.repository.listUsers({ after: q.cursor, limit }),
+      (row) => row.id,
+      toUserView,
+    );
   }
 
   async issueKey(userId: string): Promise<IssuedKey> {
@@ -117,7 +151,7 @@ export class AuthService {
       );
       return row;
     });
-    this.keyCache.delete(revoked.key_hash);
+    this.keys.delete(revoked.key_hash);
   }
 
   /** Makes `key` an admin key, once: a second start (or a racing instance) changes nothing. */
@@ -139,6 +173,7 @@ export class AuthService {
       );
       return true;
     });
+    this.unknownKeys.delete(hash); // tried before it existed
     if (created) this.logger.log('bootstrap admin key registered from ADMIN_API_KEY');
   }
 }

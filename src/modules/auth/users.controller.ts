@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -9,8 +9,10 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from './auth.decorators';
 import { AuthService } from './auth.service';
-import { ApiKeyView, CreateUserDto, IssuedKeyView, UserView } from './dto/users.dto';
+import { ApiKeyView, CreateUserDto, IssuedKeyView, UserPageView, UserView } from './dto/users.dto';
 import type { Principal } from './principal';
+import { IdPageQuery } from '../../common/page-query';
+import type { Page } from '../../common/pagination';
 import { uuidPipe } from '../../common/uuid.pipe';
 
 @ApiTags('users')
@@ -29,10 +31,10 @@ export class UsersController {
 
   @Get('users')
   @Roles('admin')
-  @ApiOperation({ summary: 'List users (admin)' })
-  @ApiOkResponse({ type: [UserView] })
-  list(): Promise<UserView[]> {
-    return this.auth.listUsers();
+  @ApiOperation({ summary: 'List users, oldest first, a page at a time (admin)' })
+  @ApiOkResponse({ type: UserPageView })
+  list(@Query() q: IdPageQuery): Promise<Page<UserView>> {
+    return this.auth.listUsers(q);
   }
 
   @Get('users/me')

@@ -3,9 +3,12 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { PortfolioChangedEvent } from '../accounts/accounts.events';
 import { LedgerPostedEvent } from '../transactions/ledger.events';
 import { CacheService } from './cache.service';
-import { accountTag, portfolioTag } from './domain/cache-keys';
+import { accountTag, grantTag, portfolioTag } from './domain/cache-keys';
 
-/** Drops the cached views a committed change affects: its portfolios and its accounts (and what they imply). */
+/**
+ * Drops the cached views a committed change affects: its portfolios and its accounts (and what they
+ * imply); a changed grant goes too, so that every instance forgets it.
+ */
 @Injectable()
 export class CacheInvalidationListener {
   private readonly logger = new Logger(CacheInvalidationListener.name);
@@ -19,7 +22,11 @@ export class CacheInvalidationListener {
 
   @OnEvent(PortfolioChangedEvent.topic)
   onChanged(event: PortfolioChangedEvent): Promise<void> {
-    return this.drop([portfolioTag(event.portfolioId), ...event.accountIds.map(accountTag)]);
+    return this.drop([
+      portfolioTag(event.portfolioId),
+      ...event.accountIds.map(accountTag),
+      ...event.granteeIds.map((userId) => grantTag(event.portfolioId, userId)),
+    ]);
   }
 
   private async drop(tags: string[]): Promise<void> {

@@ -4,7 +4,7 @@ import {
   cacheLoads as loads,
   cacheMisses as misses,
 } from '../monitoring/metrics';
-import type { CacheNamespace } from './domain/cache-keys';
+import { CACHE_TTLS_MS, type CacheNamespace } from './domain/cache-keys';
 
 export type CacheLevel = 'l1' | 'l2';
 
@@ -14,9 +14,14 @@ interface Counts {
   loads: number;
 }
 
-/** Hits, misses, evictions and loads per level and namespace: for GET /v1/admin/cache and as Prometheus counters. */
+/**
+ * Hits, misses, evictions and loads per level and namespace: for GET /v1/admin/cache and as
+ * Prometheus counters. One slot per namespace, made up front: nothing here grows with traffic.
+ */
 export class CacheStats {
-  private readonly byNamespace = new Map<string, Counts>();
+  private readonly byNamespace = new Map(
+    (Object.keys(CACHE_TTLS_MS) as CacheNamespace[]).map((namespace) => [namespace, zero()]),
+  );
 
   hit(level: CacheLevel, namespace: CacheNamespace): void {
     this.counts(namespace)[level].hits++;
@@ -40,7 +45,7 @@ export class CacheStats {
 
   snapshot() {
     const namespaces = [...this.byNamespace.entries()].map(([namespace, c]) => ({ namespace, ...structuredClone(c) }));
-    const totals: Counts = { l1: { hits: 0, misses: 0, evictions: 0 }, l2: { hits: 0, misses: 0 }, loads: 0 };
+    const totals = zero();
     for (const c of namespaces) {
       totals.l1.hits += c.l1.hits;
       totals.l1.misses += c.l1.misses;
@@ -52,12 +57,12 @@ export class CacheStats {
     return { totals, namespaces };
   }
 
-  private counts(namespace: string): Counts {
-    let c = this.byNamespace.get(namespace);
-    if (!c) {
-      c = { l1: { hits: 0, misses: 0, evictions: 0 }, l2: { hits: 0, misses: 0 }, loads: 0 };
-      this.byNamespace.set(namespace, c);
-    }
-    return c;
+  /** A namespace outside CACHE_TTLS_MS (a key not built by cacheKey) is counted nowhere. */
+  private counts(namespace: CacheNamespace): Counts {
+    return this.byNamespace.get(namespace) ?? zero();
   }
+}
+
+function zero(): Counts {
+  return { l1: { hits: 0, misses: 0, evictions: 0 }, l2: { hits: 0, misses: 0 }, loads: 0 };
 }

@@ -7,8 +7,9 @@ import { LRUCache } from 'lru-cache';
 import { cacheConfig, type CacheConfig } from '../../config/configuration';
 import { RedisService } from '../../infrastructure/redis.service';
 import { settleWithin, valueWithin } from '../../common/with-timeout';
+import type { Principal } from '../auth/principal';
 import { CacheStats } from './cache-stats';
-import { CACHE_TTLS_MS, isFresh, jitter, type CacheNamespace } from './domain/cache-keys';
+import { CACHE_TTLS_MS, isFresh, jitter, parseTag, type CacheNamespace } from './domain/cache-keys';
 import type { Warmer } from './warming';
 import type { CacheStatsView } from './dto/cache-stats.view';
 
@@ -28,6 +29,18 @@ export interface CacheRead<T> extends CacheEntry<T> {
 /** Adds the tags that a set of tags implies (an account's unit, for instance). */
 export type TagExpander = (tags: string[]) => Promise<string[]>;
 
+/** Throws the route's own error (a 404) unless `reader` may read what one tag names. */
+export type ReadCheck = (reader: Principal, id: string) => Promise<void>;
+
+/** Told of every tag invalidated, here or on another instance (e.g. to forget a cached grant). */
+export type InvalidationListener = (tags: string[]) => void;
+
+/** A bounded in-process map, as the statistics show it (an LRUCache is one). */
+export interface BoundedMap {
+  readonly size: number;
+  readonly max: number;
+}
+
 const CHANNEL = 'cache:invalidate';
 /** A tag nobody has invalidated yet. */
 const NEVER = '0';
@@ -46,18 +59,26 @@ const NEVER = '0';
  * Redis down: L2 reads and writes give up after CACHE_REDIS_TIMEOUT_MS and the cache carries on
  * with L1 and the loaders; invalidation still drops this instance's entries. When the
  * subscription comes back, L1 and the mirrored tokens are dropped (messages may have been missed).
+ *
+ * Every map here is bounded (LRU): the tag index and the token mirror by CACHE_TAGS_MAX, loads in
+ * flight by CACHE_L1_MAX_ENTRIES. Forgetting a tag's token only costs a Redis lookup; forgetting a
+ * tag's keys leaves its L1 entries to be refused by their tokens, then evicted.
  */
 @Injectable()
 export class CacheService implements OnApplicationShutdown {
   private readonly logger = new Logger(CacheService.name);
-  private readonly l1: LRUCache<string, CacheEntry & { tags: string[] }>;
+  private readonly l1: LRUCache<string, CacheEntry & { tags: string[]; namespace: CacheNamespace }>;
   /** Tag → L1 keys holding it, to drop them when the tag is invalidated. */
-  private readonly byTag = new Map<string, Set<string>>();
+  private readonly byTag: LRUCache<string, Set<string>>;
   /** Tag → token, as this instance last learned it from Redis or from an invalidation. */
-  private readonly tokens = new Map<string, string>();
-  private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  private readonly tokens: LRUCache<string, string>;
+  private readonly inflight: LRUCache<string, Promise<CacheEntry>>;
   private readonly expanders: TagExpander[] = [];
   private readonly warmers: Warmer[] = [];
+  private readonly readChecks = new Map<string, ReadCheck>();
+  private readonly invalidationListeners: InvalidationListener[] = [];
+  /** Features' maps shown in the statistics, by name. */
+  private readonly tracked = new Map<string, BoundedMap>();
   private readonly subscriber: Redis;
   private readonly origin = randomUUID();
   /**
@@ -79,10 +100,17 @@ export class CacheService implements OnApplicationShutdown {
       maxSize: config.l1MaxBytes,
       sizeCalculation: (entry) => entry.bytes,
       dispose: (entry, key, reason) => {
-        for (const tag of entry.tags) this.byTag.get(tag)?.delete(key);
-        if (reason === 'evict') this.stats.evicted(namespaceOf(key));
+        for (const tag of entry.tags) {
+          const keys = this.byTag.peek(tag);
+          keys?.delete(key);
+          if (keys?.size === 0) this.byTag.delete(tag);
+        }
+        if (reason === 'evict') this.stats.evicted(entry.namespace);
       },
     });
+    this.byTag = new LRUCache({ max: config.tagsMax });
+    this.tokens = new LRUCache({ max: config.tagsMax });
+    this.inflight = new LRUCache({ max: config.l1MaxEntries });
     this.subscriber = redis.client.duplicate({ keyPrefix: '' });
     this.subscriber.on('error', () => undefined); // the shared client already logs Redis errors
     if (!config.enabled) {
@@ -106,6 +134,39 @@ export class CacheService implements OnApplicationShutdown {
   /** Features register how one tag implies others (an account's unit, for instance). */
   addTagExpander(expander: TagExpander): void {
     this.expanders.push(expander);
+  }
+
+  /** Features register who may read what a kind of tag names (`account`, `portfolio`, `unit`). */
+  addReadCheck(kind: string, check: ReadCheck): void {
+    this.readChecks.set(kind, check);
+  }
+
+  /**
+   * Throws unless `reader` may read what every tag names: checked before a cached view is served,
+   * since a hit skips the handler and its own check. A kind without a check refuses (a 500).
+   */
+  async authorize(reader: Principal, tags: string[]): Promise<void> {
+    for (const tag of tags) {
+      const { kind, id } = parseTag(tag);
+      const check = this.readChecks.get(kind);
+      if (!check) throw new Error(`no read check for tags of kind ${kind}`);
+      await check(reader, id);
+    }
+  }
+
+  /** Features register what to do when tags are invalidated, on this instance or another. */
+  onInvalidate(listener: InvalidationListener): void {
+    this.invalidationListeners.push(listener);
+  }
+
+  /** Features show the size of their bounded maps in the statistics, as `<prefix>.<name>`. */
+  trackMaps(prefix: string, maps: Record<string, BoundedMap>): void {
+    for (const [name, map] of Object.entries(maps)) this.tracked.set(`${prefix}.${name}`, map);
+  }
+
+  /** This service's own bounded maps (the statistics show them as `cache.<name>`). */
+  get maps() {
+    return { tags: this.byTag, tokens: this.tokens, loads: this.inflight } as const;
   }
 
   /** The value of `key`: from L1, from L2, or loaded once however many callers miss at once. */
@@ -181,6 +242,9 @@ export class CacheService implements OnApplicationShutdown {
         maxBytes: this.config.l1MaxBytes,
       },
       ...this.stats.snapshot(),
+      maps: [...Object.entries(this.maps).map(([name, map]) => [`cache.${name}`, map] as const), ...this.tracked].map(
+        ([name, map]) => ({ name, size: map.size, max: map.max }),
+      ),
     };
   }
 
@@ -214,27 +278,30 @@ export class CacheService implements OnApplicationShutdown {
     tokens: Record<string, string>,
     load: () => Promise<unknown>,
   ): Promise<CacheEntry> {
-    let pending = this.inflight.get(key);
+    const shared = this.inflight.get(key);
+    if (shared) return shared;
     // A load that finished while this caller was asking L2 has already filled L1.
-    const local = pending ? undefined : this.l1.get(key);
+    const local = this.l1.get(key);
     if (local && isFresh(local.tokens, tokens)) return Promise.resolve(local);
-    if (!pending) {
-      pending = (async () => {
-        this.stats.loaded(namespace);
-        const entry = entryOf(await load(), tokens);
-        this.keep(key, entry, tags, namespace);
-        void this.toL2(namespace, key, entry);
-        return entry;
-      })().finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
-    }
+    const pending: Promise<CacheEntry> = (async () => {
+      this.stats.loaded(namespace);
+      const entry = entryOf(await load(), tokens);
+      this.keep(key, entry, tags, namespace);
+      void this.toL2(namespace, key, entry);
+      return entry;
+    })().finally(() => {
+      // Evicted meanwhile, a later load of the key may have taken the slot: leave it.
+      if (this.inflight.peek(key) === pending) this.inflight.delete(key);
+    });
+    this.inflight.set(key, pending);
     return pending;
   }
 
   private keep(key: string, entry: CacheEntry, tags: string[], namespace: CacheNamespace): void {
     // Stored only if still fresh: a load that raced an invalidation is served once, never kept.
     if (!isFresh(entry.tokens, this.localTokens(tags))) return;
-    this.l1.set(key, { ...entry, tags }, { ttl: Math.min(this.config.l1MaxTtlMs, ttlOf(namespace)) });
+    this.l1.set(key, { ...entry, tags, namespace }, { ttl: Math.min(this.config.l1MaxTtlMs, ttlOf(namespace)) });
+    if (!this.l1.has(key)) return; // larger than L1 itself: not kept
     for (const tag of tags) {
       let keys = this.byTag.get(tag);
       if (!keys) this.byTag.set(tag, (keys = new Set()));
@@ -293,13 +360,15 @@ export class CacheService implements OnApplicationShutdown {
     }
   }
 
-  /** New tokens for tags: their L1 entries go at once. */
+  /** New tokens for tags: their L1 entries go at once, and the features listening are told. */
   private apply(tokens: Record<string, string>): void {
     for (const [tag, token] of Object.entries(tokens)) {
       this.tokens.set(tag, token);
-      for (const key of [...(this.byTag.get(tag) ?? [])]) this.l1.delete(key);
+      for (const key of [...(this.byTag.peek(tag) ?? [])]) this.l1.delete(key);
       this.byTag.delete(tag);
     }
+    const tags = Object.keys(tokens);
+    for (const listener of this.invalidationListeners) listener(tags);
   }
 
   private forgetAll(): void {
@@ -317,4 +386,3 @@ function entryOf<T>(value: T, tokens: Record<string, string>): CacheEntry<T> {
   return { value, tokens, etag, bytes: json.length * 2 + 256 };
 }
 const ttlOf = (namespace: CacheNamespace) => jitter(CACHE_TTLS_MS[namespace], Math.random());
-const namespaceOf = (key: string) => key.split(':')[1] as CacheNamespace;

@@ -10,6 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IdempotencyHeader, IdempotencyKey } from '../../common/idempotency';
+import { IdPageQuery } from '../../common/page-query';
 import { uuidPipe } from '../../common/uuid.pipe';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
@@ -20,7 +21,7 @@ import {
   ScanAcceptedView,
   TreeView,
   UnitDetailView,
-  UnitView,
+  UnitPageView,
 } from './dto/unit.view';
 import { GrowthChecksService } from './growth-checks.service';
 import { UnitsService } from './units.service';
@@ -46,10 +47,10 @@ export class ForkMergeController {
 
   @Get('portfolios/:id/units')
   @CachedRead({ namespace: 'units', tags: (p) => [portfolioTag(p.id)] })
-  @ApiOperation({ summary: "A portfolio's forked units, oldest first, merged ones included" })
-  @ApiOkResponse({ type: [UnitView] })
-  listUnits(@CurrentPrincipal() p: Principal, @Param('id', uuidPipe) id: string) {
-    return this.units.listUnits(p, id);
+  @ApiOperation({ summary: "A portfolio's forked units, oldest first, merged ones included, a page at a time" })
+  @ApiOkResponse({ type: UnitPageView })
+  listUnits(@CurrentPrincipal() p: Principal, @Param('id', uuidPipe) id: string, @Query() q: IdPageQuery) {
+    return this.units.listUnits(p, id, q);
   }
 
   @Get('portfolios/:id/tree')

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PageRequest } from '../../common/pagination';
 import { transactionWithRetry } from '../../database/conflict-retry';
 import type { AccountRow } from '../accounts/accounts.repository';
 import type { AccountStatus, AccountType } from '../accounts/domain/account-types';
@@ -88,8 +89,24 @@ const UNIT_SELECT = `
             FROM accounts a WHERE a.id IN (u.gen_account_id, u.com_account_id)) AS accounts
     FROM units u JOIN portfolios p ON p.id = u.portfolio_id`;
 
-/** A portfolio's units in creation order (units_portfolio_idx). */
-export const PORTFOLIO_UNITS_SQL = `${UNIT_SELECT} WHERE u.portfolio_id = $1 ORDER BY u.seq`;
+/**
+ * A portfolio's units in creation order, all of them or one page (units_portfolio_idx; the cursor's
+ * position is read within the same portfolio). Exported for the query analyzer.
+ */
+export function portfolioUnitsQuery(portfolioId: string, page?: PageRequest): { sql: string; params: unknown[] } {
+  const params: unknown[] = [portfolioId];
+  let where = 'u.portfolio_id = $1';
+  if (page?.after) {
+    params.push(page.after);
+    where += ' AND u.seq > (SELECT c.seq FROM units c WHERE c.id = $2 AND c.portfolio_id = $1)';
+  }
+  let sql = `${UNIT_SELECT} WHERE ${where} ORDER BY u.seq`;
+  if (page) {
+    params.push(page.limit);
+    sql += ` LIMIT $${params.length}`;
+  }
+  return { sql, params };
+}
 
 /** The growth scan's fork candidates: active GEN accounts whose surplus reached the fork threshold. */
 export const FORK_CANDIDATES_SQL = `SELECT a.id FROM accounts a JOIN portfolios p ON p.id = a.portfolio_id
@@ -182,8 +199,10 @@ export class ForkMergeRepository {
     return rows[0];
   }
 
-  async listUnits(portfolioId: string): Promise<UnitRow[]> {
-    return this.db.query(PORTFOLIO_UNITS_SQL, [portfolioId]);
+  /** A portfolio's units: one page, or all of them (the tree). */
+  async listUnits(portfolioId: string, page?: PageRequest): Promise<UnitRow[]> {
+    const { sql, params } = portfolioUnitsQuery(portfolioId, page);
+    return this.db.query(sql, params);
   }
 
   async childUnitIds(genAccountId: string): Promise<string[]> {

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { formatCents } from '@app/money';
-import { AccountDirectory } from '../accounts/account-directory.service';
-import { accountNotFound } from '../accounts/accounts.errors';
+import { DEFAULT_PAGE_LIMIT, type IdPageQuery } from '../../common/page-query';
+import { keysetPage, type Page } from '../../common/pagination';
 import { AccountsRepository } from '../accounts/accounts.repository';
+import { AccountsService } from '../accounts/accounts.service';
 import { PortfolioAccessService } from '../accounts/portfolio-access.service';
 import { toAccountView } from '../accounts/views';
 import type { Principal } from '../auth/principal';
@@ -21,15 +22,13 @@ export class UnitsService {
     private readonly repository: ForkMergeRepository,
     private readonly engine: ForkMergeService,
     private readonly accounts: AccountsRepository,
-    private readonly directory: AccountDirectory,
+    private readonly accountsService: AccountsService,
     private readonly access: PortfolioAccessService,
   ) {}
 
   /** POST /v1/accounts/:id/fork: forks now, or refuses with FORK_NOT_ELIGIBLE and the reason. */
   async fork(principal: Principal, accountId: string, idempotencyKey?: string): Promise<UnitDetailView> {
-    const fact = (await this.directory.lookup([accountId])).get(accountId);
-    if (!fact) throw accountNotFound(accountId);
-    await this.access.assertWithin(principal, fact.portfolioId, 'move', () => accountNotFound(accountId), fact.ownerId);
+    const fact = await this.accountsService.visibleAccount(principal, accountId, 'move');
     const outcome = await this.engine.fork(fact.portfolioId, accountId, 'user', {
       actorId: principal.userId,
       idempotencyKey,
@@ -71,9 +70,15 @@ export class UnitsService {
     return toProposalView((await this.repository.findProposal(proposalId))!);
   }
 
-  async listUnits(principal: Principal, portfolioId: string): Promise<UnitView[]> {
+  /** A portfolio's units, oldest first, a page at a time. */
+  async listUnits(principal: Principal, portfolioId: string, q: IdPageQuery): Promise<Page<UnitView>> {
     await this.access.assert(principal, portfolioId, 'read');
-    return (await this.repository.listUnits(portfolioId)).map(toUnitView);
+    return keysetPage(
+      q.limit ?? DEFAULT_PAGE_LIMIT,
+      (limit) => this.repository.listUnits(portfolioId, { after: q.cursor, limit }),
+      (row) => row.id,
+      toUnitView,
+    );
   }
 
   async getUnit(principal: Principal, unitId: string): Promise<UnitDetailView> {

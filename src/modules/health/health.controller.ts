@@ -25,9 +25,9 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      'Readiness: PostgreSQL, Redis and every queue connection answer within their timeouts and every migration is applied (503 otherwise)',
+      'Readiness: PostgreSQL, Redis and every queue connection answer within their timeouts and every migration is applied (503 otherwise); one run of the checks answers every probe for a second',
   })
   ready() {
-    return this.health.check([() => this.readiness.check()]);
+    return this.health.check([() => this.readiness.probe()]);
   }
 }

@@ -18,6 +18,13 @@ export type ReadinessCheck = (typeof READINESS_CHECKS)[number];
 export const PROBE_TIMEOUT_MS = 1_500;
 /** Shorter at scrape time: a scrape collector is cut off after 1 s, and its gauges would keep stale values. */
 const SCRAPE_TIMEOUT_MS = 750;
+/**
+ * A run of the checks answers every probe (or scrape) for this long: both are public, and a run
+ * queries PostgreSQL and Redis, so a flood of probes costs one run per second.
+ */
+export const CHECKS_REUSED_MS = 1_000;
+
+type CheckResults = Record<ReadinessCheck | 'cache', HealthIndicatorResult[string]>;
 
 /** Every migration the code expects, by the name TypeORM records in schema_migrations. */
 const EXPECTED_MIGRATIONS = MIGRATIONS.map((M) => new M().name ?? M.name);
@@ -38,6 +45,9 @@ class CheckFailed extends Error {
  */
 @Injectable()
 export class ReadinessService implements OnModuleInit {
+  /** The latest run per timeout (probe, scrape), shared by every caller while it runs and for a second after it started. */
+  private readonly runs = new Map<number, { startedAt: number; settled: boolean; results: Promise<CheckResults> }>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly redis: RedisService,
@@ -49,9 +59,24 @@ export class ReadinessService implements OnModuleInit {
 
   onModuleInit(): void {
     this.collectors.register(async () => {
-      const results = await this.check(SCRAPE_TIMEOUT_MS);
+      const results = await this.recent(SCRAPE_TIMEOUT_MS);
       for (const name of READINESS_CHECKS) readinessCheck.set({ check: name }, results[name].status === 'up' ? 1 : 0);
     });
+  }
+
+  /** The checks as the probe sees them: a run at most once a second, concurrent probes sharing it. */
+  probe(): Promise<CheckResults> {
+    return this.recent(PROBE_TIMEOUT_MS);
+  }
+
+  private recent(timeoutMs: number): Promise<CheckResults> {
+    const now = performance.now();
+    const last = this.runs.get(timeoutMs);
+    if (last && (!last.settled || now - last.startedAt < CHECKS_REUSED_MS)) return last.results;
+    const run = { startedAt: now, settled: false, results: this.check(timeoutMs) };
+    void run.results.then(() => (run.settled = true)); // check() never rejects: failures are "down"
+    this.runs.set(timeoutMs, run);
+    return run.results;
   }
 
   /**
@@ -59,7 +84,7 @@ export class ReadinessService implements OnModuleInit {
    * the cache, which never fails readiness (reads carry on from L1 and the database) but says
    * when this instance no longer hears other instances' invalidations.
    */
-  async check(timeoutMs = PROBE_TIMEOUT_MS): Promise<Record<ReadinessCheck | 'cache', HealthIndicatorResult[string]>> {
+  private async check(timeoutMs: number): Promise<CheckResults> {
     const [database, redis, queues, migrations] = await Promise.all([
       this.run('database', timeoutMs, async () => {
         await this.dataSource.query('SELECT 1');

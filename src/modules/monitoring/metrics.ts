@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, register } from 'prom-client';
+import { Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 
 /**
  * Every metric the service exports, in one place: dashboards and alert rules name these (a spec
@@ -11,6 +11,12 @@ import { Counter, Gauge, Histogram, register } from 'prom-client';
 function once<T>(name: string, create: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? create();
 }
+
+/**
+ * Metrics that tell how much money moves: exported only on a metrics port of its own
+ * (METRICS_PORT, WORKER_METRICS_PORT; metrics-server.ts), never at the public port's /metrics.
+ */
+export const internalRegistry = new Registry();
 
 const counter = (name: string, help: string, labelNames: string[] = []) =>
   once(name, () => new Counter({ name, help, labelNames }));
@@ -43,11 +49,12 @@ export const ledgerTransactions = counter(
   'Ledger transactions committed, by kind',
   ['kind'],
 );
-export const ledgerAmount = counter(
-  'alluse_ledger_amount_cents_total',
-  'Amount moved by committed ledger transactions, in cents, by kind',
-  ['kind'],
-);
+export const ledgerAmount = new Counter({
+  name: 'alluse_ledger_amount_cents_total',
+  help: 'Amount moved by committed ledger transactions, in cents, by kind',
+  labelNames: ['kind'],
+  registers: [internalRegistry],
+});
 
 // Set by each ledger verification (nightly job or GET /v1/admin/ledger/verification), every check present.
 export const ledgerInvariantViolations = gauge(

@@ -6,11 +6,13 @@ import { DatabasePoolMetrics } from './database-pool-metrics';
 import { HttpMetrics } from './http-metrics';
 import { LedgerMetricsListener } from './ledger-metrics.listener';
 import { MetricsController } from './metrics.controller';
+import { MetricsServer } from './metrics-server';
 import { ScrapeCollectors } from './scrape-collectors';
 
 /**
  * `/metrics` for Prometheus: Node process metrics plus the service's own (metrics.ts,
- * docs/metrics.md). Global so that any module can register a scrape-time collector.
+ * docs/metrics.md), at the public port or on a metrics port of its own (MetricsServer).
+ * Global so that any module can register a scrape-time collector.
  */
 @Global()
 @Module({
@@ -28,6 +30,7 @@ import { ScrapeCollectors } from './scrape-collectors';
     BookCountsRepository,
     BookGauges,
     DatabasePoolMetrics,
+    MetricsServer,
   ],
   exports: [ScrapeCollectors],
 })

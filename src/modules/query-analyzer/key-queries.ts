@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { PORTFOLIO_ACCOUNTS_SQL, RECENTLY_ACTIVE_PORTFOLIOS_SQL } from '../accounts/accounts.repository';
+import {
+  portfolioAccountsQuery,
+  portfolioPageQuery,
+  RECENTLY_ACTIVE_PORTFOLIOS_SQL,
+} from '../accounts/accounts.repository';
 import { PORTFOLIO_INCOME_SQL, WEEKLY_POSTINGS_SQL } from '../analytics/analytics.repository';
 import { FLOW_KINDS, INCOME_KINDS } from '../analytics/domain/classification';
 import { auditPageQuery } from '../audit/audit.repository';
-import { PRINCIPAL_BY_KEY_HASH_SQL } from '../auth/auth.repository';
-import { FORK_CANDIDATES_SQL, PORTFOLIO_UNITS_SQL } from '../fork-merge/fork-merge.repository';
+import { PRINCIPAL_BY_KEY_HASH_SQL, userPageQuery } from '../auth/auth.repository';
+import { FORK_CANDIDATES_SQL, portfolioUnitsQuery } from '../fork-merge/fork-merge.repository';
 import { accountPageQuery, IDEMPOTENCY_KEY_SQL } from '../transactions/ledger.repository';
 
 /**
@@ -16,8 +20,11 @@ export interface SampleValues {
   accountId: string;
   /** The portfolio of that account. */
   portfolioId: string;
-  /** A portfolio that has forked units. */
+  /** A portfolio that has forked units, and one of them. */
   unitsPortfolioId: string;
+  unitId: string;
+  /** A user (the newest). */
+  userId: string;
   /** A portfolio with audit entries. */
   auditPortfolioId: string;
   /** An Idempotency-Key row. */
@@ -65,11 +72,11 @@ export const KEY_QUERIES: readonly KeyQuery[] = [
   },
   {
     name: 'portfolio-accounts',
-    description: "A portfolio's accounts (GET /v1/portfolios/:id/accounts, every portfolio view)",
+    description: "A page of a portfolio's accounts after a cursor (GET /v1/portfolios/:id/accounts)",
     source: 'AccountsRepository.listAccounts',
     servedBy: ['accounts_portfolio_id_idx'],
     acceptedSeqScans: [],
-    build: (s) => ({ sql: PORTFOLIO_ACCOUNTS_SQL, params: [s.portfolioId] }),
+    build: (s) => portfolioAccountsQuery(s.portfolioId, { after: s.accountId, limit: 100 }),
   },
   {
     name: 'account-analytics',
@@ -112,11 +119,28 @@ export const KEY_QUERIES: readonly KeyQuery[] = [
   },
   {
     name: 'portfolio-units',
-    description: "A portfolio's forked units with their accounts (GET /v1/portfolios/:id/units)",
+    description:
+      "A page of a portfolio's forked units with their accounts, after a cursor (GET /v1/portfolios/:id/units)",
     source: 'ForkMergeRepository.listUnits',
     servedBy: ['units_portfolio_idx'],
     acceptedSeqScans: [],
-    build: (s) => ({ sql: PORTFOLIO_UNITS_SQL, params: [s.unitsPortfolioId] }),
+    build: (s) => portfolioUnitsQuery(s.unitsPortfolioId, { after: s.unitId, limit: 100 }),
+  },
+  {
+    name: 'portfolios-page',
+    description: 'A page of every portfolio after a cursor (GET /v1/portfolios as an admin or auditor)',
+    source: 'AccountsRepository.listPortfolios',
+    servedBy: ['portfolios_created_at_idx'],
+    acceptedSeqScans: [],
+    build: (s) => portfolioPageQuery({ all: true }, { after: s.portfolioId, limit: 100 }),
+  },
+  {
+    name: 'users-page',
+    description: 'A page of users after a cursor (GET /v1/users)',
+    source: 'AuthRepository.listUsers',
+    servedBy: ['users_created_at_idx'],
+    acceptedSeqScans: [],
+    build: (s) => userPageQuery({ after: s.userId, limit: 100 }),
   },
   {
     name: 'portfolio-audit-page',

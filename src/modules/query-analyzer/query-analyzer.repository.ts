@@ -97,18 +97,22 @@ export class QueryAnalyzerRepository {
   async sampleValues(): Promise<SampleValues> {
     const [row]: Partial<Record<string, string | null>>[] = await this.db.query(
       `SELECT a.account_id, (SELECT portfolio_id FROM accounts WHERE id = a.account_id) AS portfolio_id,
-              (SELECT portfolio_id FROM units ORDER BY seq DESC LIMIT 1) AS units_portfolio_id,
+              u.portfolio_id AS units_portfolio_id, u.id AS unit_id,
+              (SELECT id FROM users ORDER BY created_at DESC, id DESC LIMIT 1) AS user_id,
               (SELECT portfolio_id FROM audit_log WHERE portfolio_id IS NOT NULL ORDER BY id DESC LIMIT 1)
                 AS audit_portfolio_id,
               i.owner_id AS idempotency_owner_id, i.key AS idempotency_key
          FROM (SELECT account_id FROM postings WHERE account_id IS NOT NULL ORDER BY tx_seq DESC LIMIT 1) a
-         FULL JOIN (SELECT owner_id, key FROM idempotency_keys LIMIT 1) i ON true`,
+         FULL JOIN (SELECT owner_id, key FROM idempotency_keys LIMIT 1) i ON true
+         FULL JOIN (SELECT id, portfolio_id FROM units ORDER BY seq DESC LIMIT 1) u ON true`,
     );
     const some = (value: string | null | undefined) => value ?? randomUUID();
     return {
       accountId: some(row?.account_id),
       portfolioId: some(row?.portfolio_id),
       unitsPortfolioId: some(row?.units_portfolio_id),
+      unitId: some(row?.unit_id),
+      userId: some(row?.user_id),
       auditPortfolioId: some(row?.audit_portfolio_id),
       idempotencyOwnerId: some(row?.idempotency_owner_id),
       idempotencyKey: some(row?.idempotency_key),

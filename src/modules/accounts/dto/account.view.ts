@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageView } from '../../../common/page-view';
 import { ACCOUNT_STATUSES, ACCOUNT_TYPES, WEEKDAYS } from '../domain/account-types';
 import type { AccountStatus, AccountType, Weekday } from '../domain/account-types';
 
@@ -46,6 +47,8 @@ export class AccountView {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
 
+export class AccountPageView extends PageView(AccountView) {}
+
 export class AllocationView {
   @ApiProperty() gen: number;
   @ApiProperty() rev: number;
@@ -79,6 +82,8 @@ export class PortfolioView {
   @ApiProperty({ enum: ['auto', 'confirm'] }) mergeMode: 'auto' | 'confirm';
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
+
+export class PortfolioPageView extends PageView(PortfolioView) {}
 
 export class PortfolioDetailView extends PortfolioView {
   @ApiProperty({ type: PortfolioTotalsView }) totals: PortfolioTotalsView;

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { PageView } from '../../../common/page-view';
 import { IsStorableText } from '../../../common/validators';
 import { ROLES, type Role } from '../principal';
 
@@ -22,6 +23,8 @@ export class UserView {
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
+
+export class UserPageView extends PageView(UserView) {}
 
 export class IssuedKeyView {
   @ApiProperty({ format: 'uuid' }) id: string;

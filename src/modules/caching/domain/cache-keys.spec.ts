@@ -1,4 +1,15 @@
-import { cacheKey, callerScope, canonicalQuery, isFresh, jitter } from './cache-keys';
+import {
+  accountTag,
+  cacheKey,
+  callerScope,
+  canonicalQuery,
+  grantTag,
+  isFresh,
+  jitter,
+  parseTag,
+  portfolioTag,
+  unitTag,
+} from './cache-keys';
 
 describe(callerScope.name, () => {
   it.each([
@@ -59,5 +70,17 @@ describe(isFresh.name, () => {
     ['a tag the current view does not know', { a: '1' }, {}, false],
   ])('%s → %p', (_name, entry, current, fresh) => {
     expect(isFresh(entry, current)).toBe(fresh);
+  });
+});
+
+describe(parseTag.name, () => {
+  it.each([
+    [accountTag('a1'), { kind: 'account', id: 'a1' }],
+    [portfolioTag('p1'), { kind: 'portfolio', id: 'p1' }],
+    [unitTag('u1'), { kind: 'unit', id: 'u1' }],
+    [grantTag('p1', 'u1'), { kind: 'grant', id: 'p1:u1' }],
+    ['bare', { kind: 'bare', id: '' }],
+  ])('%p → %p', (tag, parsed) => {
+    expect(parseTag(tag)).toEqual(parsed);
   });
 });

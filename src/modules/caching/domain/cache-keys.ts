@@ -40,6 +40,14 @@ export function cacheKey(namespace: CacheNamespace, scope: string, path: string,
 export const accountTag = (id: string) => `account:${id}`;
 export const portfolioTag = (id: string) => `portfolio:${id}`;
 export const unitTag = (id: string) => `unit:${id}`;
+/** A user's access to a portfolio: its invalidation tells every instance to forget the cached grant. */
+export const grantTag = (portfolioId: string, userId: string) => `grant:${portfolioId}:${userId}`;
+
+/** The kind of a tag and what it names: `account:<id>` → {kind: 'account', id}. */
+export function parseTag(tag: string): { kind: string; id: string } {
+  const colon = tag.indexOf(':');
+  return colon < 0 ? { kind: tag, id: '' } : { kind: tag.slice(0, colon), id: tag.slice(colon + 1) };
+}
 
 /** A TTL spread by ±`spread` (a fraction), so entries written together do not all expire together. */
 export function jitter(ttlMs: number, random: number, spread = 0.1): number {

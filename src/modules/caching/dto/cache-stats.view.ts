@@ -30,6 +30,18 @@ export class L1SizeView {
   @ApiProperty() maxBytes: number;
 }
 
+export class BoundedMapView {
+  @ApiProperty({
+    example: 'cache.tokens',
+    description:
+      'cache.tags (L1 keys by tag), cache.tokens (mirrored tag tokens), cache.loads (loads in flight), ' +
+      'access.owners, access.grants, directory.accounts, directory.units',
+  })
+  name: string;
+  @ApiProperty() size: number;
+  @ApiProperty({ description: 'its bound: past it, the least recently used entry goes' }) max: number;
+}
+
 export class CacheStatsView {
   @ApiProperty({ description: 'CACHE_ENABLED' }) enabled: boolean;
   @ApiProperty({
@@ -40,4 +52,6 @@ export class CacheStatsView {
   @ApiProperty({ type: L1SizeView }) l1: L1SizeView;
   @ApiProperty({ type: CacheCountsView, description: 'since this instance started' }) totals: CacheCountsView;
   @ApiProperty({ type: [NamespaceCountsView] }) namespaces: NamespaceCountsView[];
+  @ApiProperty({ type: [BoundedMapView], description: "this instance's bounded in-process maps" })
+  maps: BoundedMapView[];
 }

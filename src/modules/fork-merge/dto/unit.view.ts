@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, MaxLength } from 'class-validator';
+import { PageView } from '../../../common/page-view';
 import { IsStorableText, Optional } from '../../../common/validators';
 import { ACCOUNT_STATUSES } from '../../accounts/domain/account-types';
 import { AccountView } from '../../accounts/dto/account.view';
@@ -33,6 +34,8 @@ export class UnitView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time', type: String, nullable: true }) mergedAt: string | null;
 }
+
+export class UnitPageView extends PageView(UnitView) {}
 
 export class MergeProgressView {
   @ApiProperty(MONEY) mergeThreshold: string;

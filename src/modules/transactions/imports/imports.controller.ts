@@ -13,13 +13,18 @@ import {
 import { Optional } from '../../../common/validators';
 import { AppError } from '@app/errors';
 import { uuidPipe } from '../../../common/uuid.pipe';
+import { OutboundUrlPolicy } from '../../async-tasks/outbound-url-policy';
 import { CurrentPrincipal } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { IMPORT_CONTENT_TYPES } from '../domain/import-lines';
 import { ImportsService, MAX_IMPORT_LINES } from './imports.service';
 
 class ImportQuery {
-  @ApiPropertyOptional({ description: 'a webhook called with the report once the import has finished' })
+  @ApiPropertyOptional({
+    description:
+      'a webhook called with the report once the import has finished; its host must be (and resolve to) a public ' +
+      'address (400 OUTBOUND_URL_FORBIDDEN otherwise)',
+  })
   @Optional()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
@@ -38,7 +43,10 @@ class ImportAcceptedView {
 @ApiBearerAuth()
 @Controller('v1/portfolios')
 export class ImportsController {
-  constructor(private readonly imports: ImportsService) {}
+  constructor(
+    private readonly imports: ImportsService,
+    private readonly outboundUrls: OutboundUrlPolicy,
+  ) {}
 
   @Post(':id/imports')
   @HttpCode(202)
@@ -52,7 +60,7 @@ export class ImportsController {
   @ApiConsumes('text/csv', 'application/x-ndjson')
   @ApiBody({ schema: { type: 'string', example: 'kind,accountId,amount,key\nPREMIUM,<uuid>,125.00,week-48' } })
   @ApiAcceptedResponse({ type: ImportAcceptedView })
-  submit(
+  async submit(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuidPipe) portfolioId: string,
     @Headers('content-type') contentType: string | undefined,
@@ -63,6 +71,7 @@ export class ImportsController {
     if (!format || typeof body !== 'string') {
       throw new AppError('validation', 'UNSUPPORTED_IMPORT', 'send the file as text/csv or application/x-ndjson');
     }
+    if (query.notifyUrl) await this.outboundUrls.assertAllowed(query.notifyUrl, 'notifyUrl');
     return this.imports.submit(principal, portfolioId, format, body, query.notifyUrl);
   }
 }
