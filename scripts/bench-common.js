@@ -85,4 +85,31 @@ const apiClient = (base) =>
     return json;
   };
 
-module.exports = { ROOT, adminQuery, apiClient, freshDatabase, databaseUrl, startService, stopService, waitReady };
+/**
+ * The ledger verification's verdict on what a benchmark wrote (the service's own checks, from the
+ * build): "sound (10 checks)", or each broken check with its count.
+ */
+async function ledgerVerdict(client) {
+  const {
+    pgQuery,
+    verifyLedgerInSnapshot,
+  } = require('../dist/src/modules/transactions/ledger-verification/ledger-checks');
+  const result = await verifyLedgerInSnapshot(pgQuery(client), { limit: 1, statementTimeoutMs: 0 });
+  if (result.ok) return `sound (${result.checks.length} checks)`;
+  return result.checks
+    .filter((c) => c.violations > 0)
+    .map((c) => `${c.name} ${c.violations}`)
+    .join(', ');
+}
+
+module.exports = {
+  ROOT,
+  adminQuery,
+  apiClient,
+  freshDatabase,
+  databaseUrl,
+  ledgerVerdict,
+  startService,
+  stopService,
+  waitReady,
+};

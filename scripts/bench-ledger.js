@@ -13,7 +13,16 @@ const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
-const { ROOT, apiClient, databaseUrl, freshDatabase, startService, stopService, waitReady } = require('./bench-common');
+const {
+  ROOT,
+  apiClient,
+  databaseUrl,
+  freshDatabase,
+  ledgerVerdict,
+  startService,
+  stopService,
+  waitReady,
+} = require('./bench-common');
 
 const PORT = Number(process.env.BENCH_PORT || 3300);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -133,15 +142,10 @@ async function main() {
 
     const check = new Client({ connectionString: databaseUrl(DB) });
     await check.connect();
-    const { rows: inv } = await check.query(`
-      SELECT (SELECT count(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING sum(amount) <> 0) u) AS unbalanced,
-             (SELECT count(*) FROM accounts a WHERE a.cash <> (SELECT coalesce(sum(amount), 0) FROM postings p
-                WHERE p.account_id = a.id AND p.ledger = 'cash')) AS drifted,
-             (SELECT count(*) FROM transactions) AS transactions`);
+    const verdict = await ledgerVerdict(check);
+    const { rows: written } = await check.query('SELECT count(*) AS n FROM transactions');
     await check.end();
-    console.log(
-      `invariants: ${inv[0].unbalanced} unbalanced transactions, ${inv[0].drifted} drifted accounts, ${inv[0].transactions} transactions written`,
-    );
+    console.log(`ledger verification: ${verdict}; ${written[0].n} transactions written`);
   } finally {
     await stopService(server);
   }

@@ -449,6 +449,33 @@ describe('bad input (e2e)', () => {
     });
   });
 
+  describe('cursors', () => {
+    const LISTS: { list: string; send: (cursor: string) => Test }[] = [
+      {
+        list: 'transactions',
+        send: (cursor) => as(t.http.get(`/v1/accounts/${p.gen}/transactions`)).query({ cursor }),
+      },
+      { list: 'audit', send: (cursor) => t.http.get('/v1/audit').set(bearer(t.adminKey)).query({ cursor }) },
+      { list: 'alerts', send: (cursor) => t.http.get('/v1/alerts').set(bearer(t.adminKey)).query({ cursor }) },
+    ];
+    // Each is a decimal string of at most 19 digits, yet none is a positive bigint.
+    const OUT_OF_RANGE = ['9999999999999999999', '9223372036854775808', '0', '0000000000000000000'];
+
+    it.each(LISTS.flatMap(({ list, send }) => OUT_OF_RANGE.map((cursor) => ({ list, cursor, send }))))(
+      'the $list list answers the cursor $cursor with 400 naming cursor',
+      async ({ send, cursor }) => {
+        const res = await send(cursor);
+        expectProblem(res, 400, 'VALIDATION_FAILED');
+        expectFieldError(res, 'cursor');
+      },
+    );
+
+    it.each(LISTS)('the $list list takes the largest bigint as a cursor', async ({ send }) => {
+      const res = await send('9223372036854775807').expect(200);
+      expect(res.body.items).toEqual(expect.any(Array));
+    });
+  });
+
   describe('routes', () => {
     it.each<[string, () => Test]>([
       ['GET /v1/nope', () => t.http.get('/v1/nope')],

@@ -3,7 +3,9 @@ import {
   bearer,
   createUser,
   eventually,
+  forkRootGen,
   ledgerViolations,
+  OpenedPortfolio,
   openPortfolio,
   premiumWithoutEvent,
   startTestApp,
@@ -11,6 +13,7 @@ import {
   TestUser,
 } from '@app/testing';
 import { QueueRegistry } from '../src/modules/async-tasks/queue-registry.service';
+import { dbConflictRetries } from '../src/modules/monitoring/metrics';
 
 const cents = (amount: string) => BigInt(amount.replace('.', ''));
 
@@ -147,6 +150,79 @@ describe('growth engine races (e2e)', () => {
     ]);
     const proposals = await t.db.query('SELECT status FROM merge_proposals WHERE unit_id = $1', [unitId]);
     expect(proposals.rows).toEqual([{ status: 'SUPERSEDED' }]);
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+
+  it('never deadlocks when merges race transfers from the unit into the root COM account', async () => {
+    // A transfer locks its two accounts in ascending id order: the root COM first when its id is
+    // the smaller. Such portfolios are the ones where a merge that locked the unit's accounts
+    // before the root COM would wait on a transfer that waits on it.
+    const races: { p: OpenedPortfolio; unitId: string; unitGen: string }[] = [];
+    while (races.length < 6) {
+      const p = await open();
+      const unit = await forkRootGen(t, manager.key, p, 100_000n);
+      if (p.com > unit.gen) continue;
+      // The unit (500.00 + 500.00 forked) passes the merge threshold of 5,000.00.
+      await t.http
+        .post(`/v1/accounts/${unit.com}/premiums`)
+        .set(bearer(manager.key))
+        .send({ amount: '4500.00' })
+        .expect(201);
+      races.push({ p, unitId: unit.id, unitGen: unit.gen });
+    }
+    await settle();
+    const totals = async () =>
+      Promise.all(
+        races.map(async ({ p }) =>
+          cents((await t.http.get(`/v1/accounts/${p.com}`).set(bearer(manager.key))).body.total),
+        ),
+      );
+    const unitValues = await Promise.all(
+      races.map(async ({ unitId }) =>
+        cents((await t.http.get(`/v1/units/${unitId}`).set(bearer(manager.key))).body.value),
+      ),
+    );
+    const before = await totals();
+    // Both instances run in this process, so this counter sees every retry of the race.
+    const deadlocks = async () =>
+      (await dbConflictRetries.get()).values.find((v) => v.labels.reason === 'deadlock')?.value ?? 0;
+    const deadlocksBefore = await deadlocks();
+
+    const calls = races.flatMap(({ p, unitId, unitGen }) => [
+      ...[t, second].map((app) => ({
+        kind: 'merge',
+        call: app.http.post(`/v1/units/${unitId}/merge`).set(bearer(manager.key)),
+      })),
+      ...Array.from({ length: 16 }, (_, i) => ({
+        kind: 'transfer',
+        call: (i % 2 ? second : t).http
+          .post('/v1/transfers')
+          .set(bearer(manager.key))
+          .send({ fromAccountId: unitGen, toAccountId: p.com, amount: '1.00' }),
+      })),
+    ]);
+    const results = await Promise.all(
+      calls
+        .sort(() => Math.random() - 0.5)
+        .map(async ({ kind, call }) => {
+          const { status, body } = await call;
+          return { kind, status, body };
+        }),
+    );
+
+    expect(results.filter((r) => r.status >= 500).map((r) => r.body)).toEqual([]);
+    // Not even retried: a merge takes its accounts in the order every ledger writer does.
+    expect((await deadlocks()) - deadlocksBefore).toBe(0);
+    const merges = results.filter((r) => r.kind === 'merge');
+    expect(merges.filter((r) => r.status === 201)).toHaveLength(races.length);
+    for (const r of merges.filter((m) => m.status !== 201)) {
+      expect(r.body).toMatchObject({ code: 'MERGE_NOT_ELIGIBLE', reason: 'ALREADY_MERGED' });
+    }
+    for (const r of results.filter((m) => m.kind === 'transfer' && m.status !== 201)) {
+      expect(r.body.code).toBe('ACCOUNT_NOT_ACTIVE');
+    }
+    // Whatever the order, all of each unit's value reached the root COM: by transfers or by its merge.
+    expect((await totals()).map((after, i) => after - before[i])).toEqual(unitValues);
     expect(await ledgerViolations(t.db)).toEqual([]);
   });
 

@@ -1,6 +1,8 @@
+import { dbConflictRetries } from '../src/modules/monitoring/metrics';
 import {
   bearer,
   createUser,
+  eventually,
   grant,
   ledgerViolations,
   openPortfolio,
@@ -27,6 +29,10 @@ describe('ledger (e2e)', () => {
     t.http.post(`/v1/accounts/${id}/${movement}`).set(bearer(key)).send(body);
   const transfer = (body: object, headers: Record<string, string> = {}) =>
     t.http.post('/v1/transfers').set(bearer(manager.key)).set(headers).send(body);
+  const reverseWithKey = (id: string, key: string, body: object = {}) =>
+    t.http.post(`/v1/transactions/${id}/reversal`).set(bearer(manager.key)).set('Idempotency-Key', key).send(body);
+  /** Sends the transfer at once (supertest sends on then), answering later. */
+  const transferNow = (body: object) => transfer(body).then((res) => res);
 
   /** Runs a request that must be refused, and proves it changed nothing. */
   async function expectRefused(
@@ -268,6 +274,31 @@ describe('ledger (e2e)', () => {
       await expectRefused(send, 422, 'INSUFFICIENT_FUNDS');
     });
 
+    it('answers a reversal retried with its Idempotency-Key with the first result, and another key with 409', async () => {
+      const p = await openPortfolio(t, manager.key);
+      const original = await move(p.gen, 'premiums', { amount: '10.00' }).expect(201);
+      const reverse = (key: string, body: object = { memo: 'typo' }) => reverseWithKey(original.body.id, key, body);
+      const first = await reverse('undo-1').expect(201);
+
+      const before = await snapshot(t.db);
+      const retried = await reverse('undo-1').expect(201);
+      expect(retried.body).toEqual(first.body);
+      expect(await snapshot(t.db)).toEqual(before);
+
+      await expectRefused(() => reverse('undo-2'), 409, 'TRANSACTION_ALREADY_REVERSED');
+      await expectRefused(() => reverse('undo-1', { memo: 'another' }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      expect(await account(p.gen)).toMatchObject({ cash: '100000.00' });
+    });
+
+    it('applies a reversal once when requests with one Idempotency-Key race, answering each with it', async () => {
+      const p = await openPortfolio(t, manager.key);
+      const original = await move(p.gen, 'premiums', { amount: '10.00' }).expect(201);
+      const results = await Promise.all(Array.from({ length: 8 }, () => reverseWithKey(original.body.id, 'undo-race')));
+      expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+      expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+      expect(await account(p.gen)).toMatchObject({ cash: '100000.00' });
+    });
+
     it('allows only one of many concurrent reversals', async () => {
       const p = await openPortfolio(t, manager.key);
       const original = await move(p.gen, 'premiums', { amount: '10.00' }).expect(201);
@@ -326,6 +357,39 @@ describe('ledger (e2e)', () => {
       await move(p.gen, 'premiums', { amount: '1.00' }).set('Idempotency-Key', 'shared').expect(201);
       await move(p.gen, 'premiums', { amount: '1.00' }, operator.key).set('Idempotency-Key', 'shared').expect(201);
       expect(await account(p.gen)).toMatchObject({ cash: '100002.00' });
+    });
+  });
+
+  describe('conflicts', () => {
+    it('runs a movement again when PostgreSQL picks it as a deadlock victim, answering 201, not 500', async () => {
+      const p = await openPortfolio(t, manager.key);
+      const [first, second] = [p.gen, p.rev].sort();
+      const deadlocks = async () =>
+        (await dbConflictRetries.get()).values.find((v) => v.labels.reason === 'deadlock')?.value ?? 0;
+      const deadlocksBefore = await deadlocks();
+      const client = await t.db.connect();
+      try {
+        // This session holds the account the transfer locks second, then asks for the one it locks
+        // first. Its own deadlock check waits 10 s, so the transfer's (1 s) finds the cycle.
+        await client.query("BEGIN; SET LOCAL deadlock_timeout = '10s'");
+        await client.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [second]);
+        const transfer = transferNow({ fromAccountId: p.gen, toAccountId: p.rev, amount: '10.00' });
+        await eventually(async () => {
+          const { rows } = await t.db.query(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%ledger_post%'",
+          );
+          return rows.length > 0 || undefined;
+        }, 'the transfer to wait for the lock');
+        await client.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [first]);
+        await client.query('ROLLBACK');
+        const res = await transfer;
+        expect(res.status).toBe(201);
+      } finally {
+        client.release();
+      }
+      expect((await deadlocks()) - deadlocksBefore).toBe(1);
+      expect(await account(p.gen)).toMatchObject({ cash: '99990.00' });
+      expect(await account(p.rev)).toMatchObject({ cash: '75010.00' });
     });
   });
 

@@ -88,9 +88,12 @@ describe('reinvestment (e2e)', () => {
     return res;
   }
 
-  /** A forked unit (GEN + COM) of `p`, inserted directly: the fork engine is another module's. */
+  /**
+   * A forked unit (GEN + COM) of `p`, inserted directly (the fork engine is another module's), with
+   * the FORK transaction its record names: a cent from the root GEN to the unit's GEN.
+   */
   async function insertUnit(p: OpenedPortfolio) {
-    const [unit, gen, com] = [randomUUID(), randomUUID(), randomUUID()];
+    const [unit, gen, com, fork] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     const client = await t.db.connect();
     try {
       await client.query('BEGIN');
@@ -101,11 +104,30 @@ describe('reinvestment (e2e)', () => {
            JOIN accounts a ON a.portfolio_id = $1 AND a.type = x.type AND a.unit_id IS NULL`,
         [p.id, unit, p.gen, gen, com],
       );
+      const cent = (id: string, amount: string) => ({ id, cash: amount, contracts: '0', leaps: '0', baseline: '0' });
+      await client.query('SELECT ledger_post($1::jsonb)', [
+        JSON.stringify({
+          actorId: null,
+          audits: [],
+          transactions: [
+            {
+              id: fork,
+              kind: 'FORK',
+              portfolioId: p.id,
+              legs: [
+                { accountId: p.gen, ledger: 'cash', amount: '-1' },
+                { accountId: gen, ledger: 'cash', amount: '1' },
+              ],
+              accounts: [cent(p.gen, '-1'), cent(gen, '1')].map((a) => ({ ...a, statuses: ['ACTIVE'] })),
+            },
+          ],
+        }),
+      ]);
       await client.query(
         `INSERT INTO units (id, portfolio_id, parent_account_id, gen_account_id, com_account_id, amount, trigger,
                             fork_transaction_id, created_at)
          VALUES ($1, $2, $3, $4, $5, 1, 'user', $6, now())`,
-        [unit, p.id, p.gen, gen, com, randomUUID()],
+        [unit, p.id, p.gen, gen, com, fork],
       );
       await client.query('COMMIT');
     } finally {

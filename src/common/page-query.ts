@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsNumberString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { Optional } from './validators';
+import { IsInt, IsUUID, Max, Min } from 'class-validator';
+import { IsPositiveBigint, Optional } from './validators';
 
 /** Rows in a page of the lists that take `limit` from 1 to 500. */
 export const DEFAULT_PAGE_LIMIT = 100;
@@ -18,12 +18,15 @@ const PageLimit = () =>
     Max(500),
   );
 
-/** The cursor of a keyset-paginated list (see pagination.ts): a row id, as a decimal string. */
+/**
+ * The cursor of a keyset-paginated list (see pagination.ts): a row id or sequence number, as a
+ * decimal string. It is compared with a bigint column, so anything outside bigint's range is a
+ * 400 here rather than a cast error in the database.
+ */
 export class CursorQuery {
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page', pattern: '^[0-9]{1,19}$' })
   @Optional()
-  @IsNumberString({ no_symbols: true })
-  @MaxLength(19)
+  @IsPositiveBigint()
   cursor?: string;
 }
 

@@ -41,6 +41,26 @@ export function IsInstant(options?: ValidationOptions) {
     });
 }
 
+/** PostgreSQL's largest bigint: ids and sequence numbers never exceed it. */
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+/** A positive bigint written in decimal digits ("1" to "9223372036854775807"), such as a row id. */
+export function IsPositiveBigint(options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isPositiveBigint',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        // At most 19 digits before BigInt reads it: a long string is refused without parsing it.
+        validate: (value: unknown) =>
+          typeof value === 'string' && /^\d{1,19}$/.test(value) && BigInt(value) >= 1n && BigInt(value) <= MAX_BIGINT,
+        defaultMessage: (args) => `${args?.property} must be a whole number from 1 to ${MAX_BIGINT}`,
+      },
+    });
+}
+
 /**
  * The field may be left out, but not sent as null: a null is validated (and refused) like any
  * other wrong value, where class-validator's IsOptional would let it through.

@@ -128,17 +128,19 @@ export const tasksConfig = registerAs('tasks', () => ({
   ) as Record<QueueName, QueueSettings>,
 }));
 
-/** The growth engine's schedules (domain.md §4, §6) and checks. */
+/** The growth engine's schedules (domain.md §4, §6) and checks, and the nightly ledger verification. */
 export const growthConfig = registerAs('growth', () => {
   const tz = readTimeZone(process.env, 'GROWTH_TZ', 'America/New_York');
   return {
     tz,
-    /** Declare the job schedulers at start (any number of instances may; each occurrence runs once). */
+    /** Declare the job schedulers at start (any number of instances may; each occurrence runs once): these and the ledger verification. */
     schedulesEnabled: readBool(process.env, 'GROWTH_SCHEDULES_ENABLED', true),
     /** The fork and merge scan: Thursdays at 16:30, after the 16:00 close. */
     scanCron: readCron(process.env, 'GROWTH_SCAN_CRON', '30 16 * * 4', tz),
     /** Quarterly reinvestment: the last day of March, June, September and December, after the close. */
     reinvestCron: readCron(process.env, 'GROWTH_REINVEST_CRON', '30 17 L 3,6,9,12 *', tz),
+    /** The nightly verification of the ledger's invariants (docs/ledger.md), at a quiet hour. */
+    ledgerVerifyCron: readCron(process.env, 'LEDGER_VERIFY_CRON', '15 3 * * *', tz),
     /** Checks owed after writes are gathered this long and queued together (one Redis round trip). */
     checkDelayMs: readInt(process.env, 'GROWTH_CHECK_DELAY_MS', 50, 0, 60_000),
     /** A rejected merge proposal is not proposed again for this many days. */

@@ -4,6 +4,7 @@ import { Imports1764500000000 } from './migrations/1764500000000-imports';
 import { Growth1764600000000 } from './migrations/1764600000000-growth';
 import { Alerts1764700000000 } from './migrations/1764700000000-alerts';
 import { ListPages1764810000000 } from './migrations/1764810000000-list-pages';
+import { LedgerNumericGuards1764820000000 } from './migrations/1764820000000-ledger-numeric-guards';
 import { timedClient } from './timed-client';
 
 export interface DataSourceSettings {
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   Growth1764600000000,
   Alerts1764700000000,
   ListPages1764810000000,
+  LedgerNumericGuards1764820000000,
 ];
 
 /** The one place that builds connection options: used by the app, the migration script and tests. */

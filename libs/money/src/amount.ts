@@ -7,6 +7,12 @@ export type Cents = bigint;
 /** The largest amount any request may carry: 1,000,000,000,000.00. */
 export const MAX_AMOUNT_CENTS: Cents = 100_000_000_000_000n;
 
+/**
+ * The most an account may hold in all (and a GEN baseline may reach): pockets are PostgreSQL
+ * bigint columns, and the ledger keeps every account's total within one (92,233,720,368,547,758.07).
+ */
+export const MAX_BALANCE_CENTS: Cents = 9_223_372_036_854_775_807n;
+
 const AMOUNT_PATTERN = /^(0|[1-9]\d{0,12})(?:\.(\d{1,2}))?$/;
 
 export type AmountParseResult = { ok: true; cents: Cents } | { ok: false; reason: string };

@@ -1,4 +1,10 @@
 import type { Pool } from 'pg';
+import {
+  describeViolation,
+  pgQuery,
+  verifyLedgerInSnapshot,
+} from '../../../src/modules/transactions/ledger-verification/ledger-checks';
+import { eventually } from './eventually';
 import type { TestApp } from './test-app';
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -22,6 +28,9 @@ export interface OpenedPortfolio {
   com: string;
   body: Record<string, any>;
 }
+
+/** Opening and thresholds of a portfolio whose growth is quick to reach: fork at 1,000.00, merge at 5,000.00. */
+export const SMALL_GROWTH = { initialCapital: '10000.00', forkThreshold: '1000.00', mergeThreshold: '5000.00' };
 
 export async function openPortfolio(
   t: TestApp,
@@ -62,46 +71,18 @@ export async function grant(
 }
 
 /**
- * The ledger invariants of domain.md §3, checked directly in the database. Returns the list of
- * violations (empty when the ledger is sound).
+ * The ledger's invariants, checked directly in the database by the very checks the service and
+ * `npm run ledger:verify` run (src/modules/transactions/ledger-verification/ledger-checks.ts).
+ * Returns one line per violation (empty when the ledger is sound).
  */
 export async function ledgerViolations(db: Pool): Promise<string[]> {
-  const violations: string[] = [];
-  const unbalanced = await db.query(
-    'SELECT tx_seq, sum(amount)::text AS sum FROM postings GROUP BY tx_seq HAVING sum(amount) <> 0',
-  );
-  for (const r of unbalanced.rows) violations.push(`transaction seq ${r.tx_seq} sums to ${r.sum}`);
-  const emptyTx = await db.query(
-    'SELECT t.seq FROM transactions t WHERE NOT EXISTS (SELECT 1 FROM postings p WHERE p.tx_seq = t.seq)',
-  );
-  for (const r of emptyTx.rows) violations.push(`transaction seq ${r.seq} has no postings`);
-  const orphans = await db.query(
-    `SELECT p.tx_seq, p.account_id FROM postings p
-      WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.seq = p.tx_seq)
-         OR (p.account_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = p.account_id))`,
-  );
-  for (const r of orphans.rows)
-    violations.push(`posting of seq ${r.tx_seq} refers to a missing transaction or account`);
-  const drift = await db.query(`
-    SELECT a.id, a.cash::text, a.contracts::text, a.leaps::text,
-           coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'cash'), 0)::text AS pcash,
-           coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'contracts'), 0)::text AS pcontracts,
-           coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'leaps'), 0)::text AS pleaps
-      FROM accounts a LEFT JOIN postings p ON p.account_id = a.id
-     GROUP BY a.id
-    HAVING a.cash <> coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'cash'), 0)
-        OR a.contracts <> coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'contracts'), 0)
-        OR a.leaps <> coalesce(sum(p.amount) FILTER (WHERE p.ledger = 'leaps'), 0)`);
-  for (const r of drift.rows) {
-    violations.push(
-      `account ${r.id} stores ${r.cash}/${r.contracts}/${r.leaps}, postings say ${r.pcash}/${r.pcontracts}/${r.pleaps}`,
-    );
+  const client = await db.connect();
+  try {
+    const result = await verifyLedgerInSnapshot(pgQuery(client), { limit: 1_000 });
+    return result.violations.map(describeViolation);
+  } finally {
+    client.release();
   }
-  const negative = await db.query(
-    'SELECT id FROM accounts WHERE cash < 0 OR contracts < 0 OR leaps < 0 OR baseline < 0',
-  );
-  for (const r of negative.rows) violations.push(`account ${r.id} has a negative pocket`);
-  return violations;
 }
 
 /** Everything the database holds that a refused request must not change. */
@@ -125,27 +106,68 @@ export async function snapshot(db: Pool) {
 }
 
 /**
- * Posts a premium straight through `ledger_post`, as the service would but without announcing
- * it: no automatic growth check follows (a lost event), so only a request or the scan reacts.
+ * Posts one movement straight through `ledger_post`, as the service would but bypassing the API:
+ * no amount limit, and no announcement, so no automatic growth check follows (a lost event).
+ * `cents` is signed (a credit to the account's `pocket`, cash by default, > 0); `baseline` moves a
+ * GEN baseline with it.
  */
-export async function premiumWithoutEvent(db: Pool, portfolioId: string, accountId: string, cents: bigint) {
+export async function postDirectly(
+  db: Pool,
+  movement: {
+    portfolioId: string;
+    accountId: string;
+    cents: bigint;
+    pocket?: 'cash' | 'contracts' | 'leaps';
+    kind?: string;
+    baseline?: bigint;
+  },
+) {
   const { randomUUID } = await import('node:crypto');
-  const amount = cents.toString();
+  const { portfolioId, accountId, cents, pocket = 'cash', baseline = 0n } = movement;
+  const kind = movement.kind ?? (cents > 0n ? 'PREMIUM' : 'TRADING_LOSS');
+  const delta = { cash: '0', contracts: '0', leaps: '0', [pocket]: cents.toString() };
   const payload = {
     actorId: null,
     audits: [],
     transactions: [
       {
         id: randomUUID(),
-        kind: 'PREMIUM',
+        kind,
         portfolioId,
         legs: [
-          { accountId, ledger: 'cash', amount },
-          { accountId: null, ledger: 'external:market', amount: `-${amount}` },
+          { accountId, ledger: pocket, amount: cents.toString() },
+          {
+            accountId: null,
+            ledger: kind === 'DEPOSIT' ? 'external:bank' : 'external:market',
+            amount: (-cents).toString(),
+          },
         ],
-        accounts: [{ id: accountId, cash: amount, contracts: '0', leaps: '0', baseline: '0', statuses: ['ACTIVE'] }],
+        accounts: [{ id: accountId, ...delta, baseline: baseline.toString(), statuses: ['ACTIVE'] }],
+        baselineChanges: baseline === 0n ? [] : [{ id: accountId, baseline: baseline.toString() }],
       },
     ],
   };
   await db.query('SELECT ledger_post($1::jsonb)', [JSON.stringify(payload)]);
+}
+
+/** A premium posted with {@link postDirectly}: only a request or the scan reacts to it. */
+export async function premiumWithoutEvent(db: Pool, portfolioId: string, accountId: string, cents: bigint) {
+  await postDirectly(db, { portfolioId, accountId, cents });
+}
+
+/**
+ * Gives `p`'s root GEN a surplus of `cents` (posted directly: no automatic check follows) and asks
+ * for its fork. Answers the unit, whoever forked it: the request, or the check that followed the
+ * opening deposit if that one ran later.
+ */
+export async function forkRootGen(t: TestApp, key: string, p: OpenedPortfolio, cents: bigint) {
+  await postDirectly(t.db, { portfolioId: p.id, accountId: p.gen, cents });
+  await t.http.post(`/v1/accounts/${p.gen}/fork`).set(bearer(key));
+  return eventually(async () => {
+    const { rows } = await t.db.query(
+      'SELECT id, gen_account_id AS gen, com_account_id AS com FROM units WHERE portfolio_id = $1',
+      [p.id],
+    );
+    return rows[0] as { id: string; gen: string; com: string } | undefined;
+  }, 'the fork');
 }

@@ -179,7 +179,7 @@ export class InitialSchema1764400000000 implements MigrationInterface {
  * The plan (legs, deltas, guards) is built by the pure ledger rules in TypeScript; a refusal
  * raises SQLSTATE P0001 with the error code as message and JSON details, aborting everything.
  */
-const LEDGER_POST_FUNCTION = `
+export const LEDGER_POST_FUNCTION = `
 CREATE FUNCTION ledger_post(p jsonb) RETURNS jsonb LANGUAGE plpgsql
 -- Custom plans would re-plan every statement on every call: the jsonb argument tells the planner
 -- nothing about row counts, so the cached generic plans are as good and much cheaper.

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PageRequest } from '../../common/pagination';
+import { transactionWithRetry } from '../../database/conflict-retry';
 import type { AccountConfig } from './domain/account-config';
 import type { AccountStatus, AccountType } from './domain/account-types';
 import type { Allocation, Template } from './domain/templates';
@@ -152,8 +153,10 @@ export const RECENTLY_ACTIVE_PORTFOLIOS_SQL =
 export class AccountsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** One database transaction, run again as a whole when PostgreSQL aborted it (deadlock, serialization). */
+
   transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+    return transactionWithRetry(this.db, work);
   }
 
   async insertPortfolio(m: EntityManager, p: NewPortfolio): Promise<PortfolioRow> {

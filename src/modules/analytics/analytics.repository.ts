@@ -118,7 +118,8 @@ export class AnalyticsRepository {
       `SELECT a.id, a.portfolio_id, a.type, a.status, a.unit_id, a.baseline::text, a.cash::text,
               a.contracts::text, a.leaps::text, a.buffer_bp, (a.config->>'weeklyTargetPct')::float8 AS weekly_target_pct,
               pf.fork_threshold::text, pf.merge_threshold::text, u.status AS unit_status,
-              (g.cash + g.contracts + g.leaps + c.cash + c.contracts + c.leaps)::text AS unit_value
+              -- numeric: each account's total fits a bigint (ledger_post sees to it), two together may not.
+              ((g.cash + g.contracts + g.leaps)::numeric + (c.cash + c.contracts + c.leaps))::text AS unit_value
          FROM accounts a
          JOIN portfolios pf ON pf.id = a.portfolio_id
          LEFT JOIN units u ON u.id = a.unit_id

@@ -13,6 +13,8 @@ export const QUEUES = {
   reinvestments: { concurrency: 2, attempts: 5, backoffMs: 5_000, maxWaiting: 1_000 },
   /** Projections too long to answer within a request. */
   projections: { concurrency: 1, attempts: 2, backoffMs: 2_000, maxWaiting: 100 },
+  /** The ledger's own upkeep: the nightly verification of its invariants. */
+  ledger: { concurrency: 1, attempts: 3, backoffMs: 60_000, maxWaiting: 100 },
   /** Synthetic tasks that exercise the platform itself: throughput probes and drills. */
   diagnostics: { concurrency: 16, attempts: 3, backoffMs: 500, maxWaiting: 200_000 },
 } as const;
@@ -64,12 +66,16 @@ export interface ProjectionPayload {
   format?: 'json' | 'csv' | 'svg';
 }
 
+/** The nightly ledger verification takes nothing: it checks the whole ledger. */
+export type LedgerPayload = Record<string, never>;
+
 export interface QueuePayloads {
   imports: ImportPayload;
   notifications: NotificationPayload;
   growth: GrowthPayload;
   reinvestments: ReinvestmentPayload;
   projections: ProjectionPayload;
+  ledger: LedgerPayload;
   diagnostics: DiagnosticPayload;
 }
 

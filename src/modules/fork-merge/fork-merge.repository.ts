@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PageRequest } from '../../common/pagination';
+import { transactionWithRetry } from '../../database/conflict-retry';
 import type { AccountRow } from '../accounts/accounts.repository';
 import type { AccountStatus, AccountType } from '../accounts/domain/account-types';
 import type { GrowthTrigger } from '../async-tasks/queues';
@@ -119,8 +120,10 @@ const PROPOSAL_COLUMNS = 'id, portfolio_id, unit_id, status, value::text, create
 export class ForkMergeRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** One database transaction, run again as a whole when PostgreSQL aborted it (deadlock, serialization). */
+
   transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+    return transactionWithRetry(this.db, work);
   }
 
   /** Serialises fork and merge work within one portfolio's tree until the transaction ends. */
@@ -169,12 +172,20 @@ export class ForkMergeRepository {
     );
   }
 
-  /** A unit, its accounts locked when `m` is given (ascending id order, as every ledger writer). */
+  /**
+   * A unit. Inside `m`, every account a merge of it writes is locked first: its GEN and COM and
+   * the portfolio's root COM, all in one statement in ascending id order, as ledger_post locks.
+   * Taking the root COM later (when the merge posts) would invert that order against a transfer
+   * from the unit into the root COM, and the two would deadlock.
+   */
   async findUnit(id: string, m?: EntityManager): Promise<UnitRow | undefined> {
     if (m) {
       await m.query(
-        `SELECT 1 FROM accounts WHERE id IN (SELECT gen_account_id FROM units WHERE id = $1
-                                             UNION ALL SELECT com_account_id FROM units WHERE id = $1)
+        `SELECT 1 FROM accounts
+          WHERE id IN (SELECT gen_account_id FROM units WHERE id = $1
+                       UNION ALL SELECT com_account_id FROM units WHERE id = $1
+                       UNION ALL SELECT r.id FROM units u JOIN accounts r ON r.portfolio_id = u.portfolio_id
+                                  WHERE u.id = $1 AND r.type = 'COM' AND r.unit_id IS NULL)
           ORDER BY id FOR UPDATE`,
         [id],
       );
@@ -277,7 +288,8 @@ export class ForkMergeRepository {
       `SELECT u.id FROM units u JOIN portfolios p ON p.id = u.portfolio_id
          JOIN accounts g ON g.id = u.gen_account_id JOIN accounts c ON c.id = u.com_account_id
         WHERE u.status = 'ACTIVE'
-          AND g.cash + g.contracts + g.leaps + c.cash + c.contracts + c.leaps >= p.merge_threshold`,
+          -- numeric: each account's total fits a bigint (ledger_post sees to it), two together may not.
+          AND (g.cash + g.contracts + g.leaps)::numeric + (c.cash + c.contracts + c.leaps) >= p.merge_threshold`,
     );
     return rows.map((r) => r.id);
   }

@@ -56,6 +56,13 @@ export const ledgerAmount = new Counter({
   registers: [internalRegistry],
 });
 
+// Set by each ledger verification (nightly job or GET /v1/admin/ledger/verification), every check present.
+export const ledgerInvariantViolations = gauge(
+  'alluse_ledger_invariant_violations',
+  'Violations of each ledger invariant found by the latest verification, by check (0: it holds)',
+  ['check'],
+);
+
 // State of the book: refreshed in the background, never by a scan per scrape.
 export const accountsGauge = gauge('alluse_accounts', 'Accounts, by type and status', ['type', 'status']);
 export const portfoliosGauge = gauge('alluse_portfolios', 'Portfolios');
@@ -94,6 +101,12 @@ export const dbSlowQueries = counter(
   'alluse_db_slow_queries_total',
   'Statements slower than DATABASE_SLOW_QUERY_MS, by operation',
   ['operation'],
+);
+
+export const dbConflictRetries = counter(
+  'alluse_db_conflict_retries_total',
+  'Transactions run again after PostgreSQL aborted them, by reason (deadlock, serialization_failure)',
+  ['reason'],
 );
 
 // Queues and tasks. state: waiting | prioritized | active | delayed | waiting-children | completed | failed | paused.

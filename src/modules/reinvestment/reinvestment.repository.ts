@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { transactionWithRetry } from '../../database/conflict-retry';
 import type { AccountRow } from '../accounts/accounts.repository';
 import type { TransactionKind } from '../transactions/domain/ledger.types';
 
@@ -21,8 +22,10 @@ export interface IncomeWindow {
 export class ReinvestmentRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** One database transaction, run again as a whole when PostgreSQL aborted it (deadlock, serialization). */
+
   transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+    return transactionWithRetry(this.db, work);
   }
 
   /**

@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { escapeLiteral, type Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { retryOnConflict } from '../../database/conflict-retry';
 import { baselineChanges } from './domain/movements';
+import { assertStorable } from './domain/postings';
 import type { LedgerName, PlannedTransaction, TransactionKind } from './domain/ledger.types';
 import { alreadyReversed, idempotencyKeyReused, ledgerRefusal } from './transactions.errors';
 
@@ -107,6 +109,7 @@ export type LedgerResult =
  * correlation id; one audit entry per request; amounts as decimal strings of cents.
  */
 function toPayload(requests: LedgerRequest[]) {
+  for (const r of requests) for (const t of r.transactions) assertStorable(t.legs);
   const [first] = requests;
   return {
     actorId: first.actorId,
@@ -157,7 +160,11 @@ export class LedgerRepository {
     this.pool = (db.driver as PostgresDriver).master as Pool;
   }
 
-  /** Applies a planned request atomically. Inside `manager`, it joins that transaction. */
+  /**
+   * Applies a planned request atomically. Inside `manager`, it joins that transaction, and a
+   * deadlock or serialization failure is for whoever runs that transaction to retry (as
+   * transactionWithRetry does).
+   */
   async post(request: LedgerRequest, manager?: EntityManager): Promise<LedgerResult> {
     if (!manager) return this.postTogether([request]);
     const payload = JSON.stringify(toPayload([request]));
@@ -181,10 +188,12 @@ export class LedgerRepository {
     try {
       // A small payload goes as an escaped literal: the simple query protocol is one message each
       // way, where a bound parameter takes five (parse, bind, describe, execute, sync).
-      const { rows } =
+      // One statement outside any transaction is a transaction of its own: it may simply run again.
+      const { rows } = await retryOnConflict(() =>
         payload.length <= SIMPLE_QUERY_MAX_CHARS
-          ? await this.pool.query<{ r: LedgerResult }>(`SELECT ledger_post(${escapeLiteral(payload)}::jsonb) AS r`)
-          : await this.pool.query<{ r: LedgerResult }>('SELECT ledger_post($1::jsonb) AS r', [payload]);
+          ? this.pool.query<{ r: LedgerResult }>(`SELECT ledger_post(${escapeLiteral(payload)}::jsonb) AS r`)
+          : this.pool.query<{ r: LedgerResult }>('SELECT ledger_post($1::jsonb) AS r', [payload]),
+      );
       return rows[0].r;
     } catch (error) {
       throw this.translate(error, requests);

@@ -98,30 +98,36 @@ export class LedgerService {
 
   async reverse(principal: Principal, transactionId: string, body: ReversalDto, key?: string) {
     const original = await this.loadVisible(principal, transactionId, 'move');
+    const op: Operation = {
+      action: 'ledger.reversal',
+      idempotencyKey: key,
+      fingerprint: { reverse: transactionId, body },
+    };
+    // The plan depends on whether the original is reversed, which the first request with this key
+    // changed: a retry is answered from the key, not refused as already reversed. The original was
+    // read before this look-up, so a first request that commits after it left that read unreversed
+    // too, and ledger_post answers this one from the key it claims first.
+    const earlier = await this.replayed(principal, op);
+    if (earlier) return earlier[0];
     const accountIds = original.postings.flatMap((p) => (p.accountId ? [p.accountId] : []));
-    const [view] = await this.post(
-      principal,
-      { action: 'ledger.reversal', idempotencyKey: key, fingerprint: { reverse: transactionId, body } },
-      accountIds,
-      (facts, now) => {
-        const effectiveAt = body.effectiveAt ? new Date(body.effectiveAt) : undefined;
-        assertEffectiveAt(effectiveAt, [], now);
-        return [
-          planReversal(
-            uuid7(),
-            {
-              id: original.id,
-              kind: original.kind,
-              portfolioId: original.portfolio_id,
-              legs: original.postings.map((p) => ({ ...p, amount: BigInt(p.amount) })),
-              baselineChanges: original.baseline_changes.map((b) => ({ id: b.id, baseline: BigInt(b.baseline) })),
-              reversedById: original.reversed_by_id,
-            },
-            { effectiveAt, memo: body.memo },
-          ),
-        ];
-      },
-    );
+    const [view] = await this.post(principal, op, accountIds, (facts, now) => {
+      const effectiveAt = body.effectiveAt ? new Date(body.effectiveAt) : undefined;
+      assertEffectiveAt(effectiveAt, [], now);
+      return [
+        planReversal(
+          uuid7(),
+          {
+            id: original.id,
+            kind: original.kind,
+            portfolioId: original.portfolio_id,
+            legs: original.postings.map((p) => ({ ...p, amount: BigInt(p.amount) })),
+            baselineChanges: original.baseline_changes.map((b) => ({ id: b.id, baseline: BigInt(b.baseline) })),
+            reversedById: original.reversed_by_id,
+          },
+          { effectiveAt, memo: body.memo },
+        ),
+      ];
+    });
     return view;
   }
 
@@ -182,12 +188,21 @@ export class LedgerService {
       requestHash: op.idempotencyKey ? requestHash(op.action, op.fingerprint) : undefined,
       transactions: plans,
     });
-    if (result.replayed) {
-      const rows = await this.repository.findTransactions(result.transactionIds);
-      return rows.map(toTransactionView);
-    }
+    if (result.replayed) return this.views(result.transactionIds);
     await announcePosted(this.events, plans);
     return plans.map((p, i) => plannedView(p, result.transactions[i]));
+  }
+
+  /** What an Idempotency-Key of this caller already wrote for this operation, if anything. */
+  private async replayed(principal: Principal, op: Operation): Promise<TransactionView[] | undefined> {
+    if (!op.idempotencyKey) return undefined;
+    const hash = requestHash(op.action, op.fingerprint);
+    const ids = await this.repository.replayOf(principal.userId, op.idempotencyKey, hash);
+    return ids && this.views(ids);
+  }
+
+  private async views(transactionIds: string[]): Promise<TransactionView[]> {
+    return (await this.repository.findTransactions(transactionIds)).map(toTransactionView);
   }
 
   /** Every account must exist and be visible; each portfolio must allow the action. */

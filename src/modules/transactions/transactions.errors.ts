@@ -1,9 +1,10 @@
 import { AppError, ErrorKind } from '@app/errors';
+import { formatCents, MAX_BALANCE_CENTS } from '@app/money';
 
 export const transactionNotFound = (id: string) =>
   new AppError('not_found', 'TRANSACTION_NOT_FOUND', `transaction ${id} was not found`);
 
-/** Refusals raised inside ledger_post (SQLSTATE P0001, message = code, detail = JSON). */
+/** Refusals raised inside ledger_post (SQLSTATE P0001, message = code, detail = JSON; see its latest migration). */
 const LEDGER_REFUSALS: Record<string, { kind: ErrorKind; message: (d: Record<string, unknown>) => string }> = {
   IDEMPOTENCY_KEY_REUSED: {
     kind: 'conflict',
@@ -13,6 +14,11 @@ const LEDGER_REFUSALS: Record<string, { kind: ErrorKind; message: (d: Record<str
   ACCOUNT_NOT_ACTIVE: {
     kind: 'unprocessable',
     message: (d) => `account ${String(d.accountId)} is ${String(d.status)} and cannot take this movement`,
+  },
+  BALANCE_LIMIT_EXCEEDED: {
+    kind: 'unprocessable',
+    message: (d) =>
+      `account ${String(d.accountId)} would hold more than ${formatCents(MAX_BALANCE_CENTS)}, the most the ledger can store`,
   },
   INSUFFICIENT_FUNDS: {
     kind: 'unprocessable',
@@ -41,3 +47,13 @@ export const alreadyReversed = (id: string) =>
 
 export const idempotencyKeyReused = (key: string) =>
   new AppError('conflict', 'IDEMPOTENCY_KEY_REUSED', LEDGER_REFUSALS.IDEMPOTENCY_KEY_REUSED.message({}), { key });
+
+export const balanceLimitExceeded = (accountId: string | null) =>
+  ledgerRefusal('BALANCE_LIMIT_EXCEEDED', JSON.stringify({ accountId }))!;
+
+export const verificationTimedOut = () =>
+  new AppError(
+    'unavailable',
+    'LEDGER_VERIFICATION_TIMEOUT',
+    'the ledger could not be verified within the statement timeout; run npm run ledger:verify, or read the nightly result in alluse_ledger_invariant_violations',
+  );

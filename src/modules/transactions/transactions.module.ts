@@ -6,6 +6,10 @@ import { ImportProcessor } from './imports/import.processor';
 import { ImportsController } from './imports/imports.controller';
 import { ImportsRepository } from './imports/imports.repository';
 import { ImportsService } from './imports/imports.service';
+import { LedgerVerificationController } from './ledger-verification/ledger-verification.controller';
+import { LedgerVerificationProcessor } from './ledger-verification/ledger-verification.processor';
+import { LedgerVerificationRepository } from './ledger-verification/ledger-verification.repository';
+import { LedgerVerificationService } from './ledger-verification/ledger-verification.service';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
 import { LedgerWriter } from './ledger-writer.service';
@@ -15,7 +19,7 @@ import { PortfolioOpeningService } from './portfolio-opening.service';
 
 @Module({
   imports: [AccountsModule, AuditModule, AsyncTasksModule],
-  controllers: [PortfolioOpeningController, MovementsController, ImportsController],
+  controllers: [PortfolioOpeningController, MovementsController, ImportsController, LedgerVerificationController],
   providers: [
     LedgerRepository,
     LedgerWriter,
@@ -24,6 +28,9 @@ import { PortfolioOpeningService } from './portfolio-opening.service';
     ImportsRepository,
     ImportsService,
     ImportProcessor,
+    LedgerVerificationRepository,
+    LedgerVerificationService,
+    LedgerVerificationProcessor,
   ],
   exports: [LedgerRepository, LedgerService],
 })

@@ -1,5 +1,6 @@
 import { AppError } from '@app/errors';
-import type { Cents } from '@app/money';
+import { MAX_BALANCE_CENTS, type Cents } from '@app/money';
+import { balanceLimitExceeded } from '../transactions.errors';
 import type { AccountDelta, Leg } from './ledger.types';
 
 /** Double entry: a transaction has at least two legs, none zero, summing to exactly zero. */
@@ -8,6 +9,16 @@ export function assertBalanced(legs: readonly Leg[]): void {
   if (legs.some((leg) => leg.amount === 0n)) throw new Error('a leg of zero is not a posting');
   const sum = legs.reduce((acc, leg) => acc + leg.amount, 0n);
   if (sum !== 0n) throw new Error(`postings must sum to zero, got ${sum}`);
+}
+
+/**
+ * A leg beyond what an account can hold could never be stored (postings are bigint), and would
+ * take its account past that limit anyway: refused as BALANCE_LIMIT_EXCEEDED, like ledger_post
+ * refuses a movement that would take an account there. Only a merge of a vast unit can come close.
+ */
+export function assertStorable(legs: readonly Leg[]): void {
+  const leg = legs.find((l) => l.amount > MAX_BALANCE_CENTS || -l.amount > MAX_BALANCE_CENTS);
+  if (leg) throw balanceLimitExceeded(leg.accountId);
 }
 
 /** Sums the legs per account and pocket into the deltas the database applies. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { transactionWithRetry } from '../../../database/conflict-retry';
 import type { ImportFormat } from '../domain/import-lines';
 
 export interface ImportRow {
@@ -42,7 +43,9 @@ export class ImportsRepository {
     return new Set(rows.map((r) => r.key));
   }
 
+  /** One database transaction, run again as a whole when PostgreSQL aborted it (deadlock, serialization). */
+
   transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+    return transactionWithRetry(this.db, work);
   }
 }
