@@ -258,6 +258,7 @@ describe('authorization matrix (e2e)', () => {
     'GET /v1/alerts': () => ({ path: '/v1/alerts' }),
     'POST /v1/alerts/webhook': () => ({ path: '/v1/alerts/webhook', body: alertPayload() }),
     'GET /v1/admin/cache': () => ({ path: '/v1/admin/cache' }),
+    'GET /v1/admin/ledger/verification': () => ({ path: '/v1/admin/ledger/verification' }),
     'GET /v1/admin/queries': () => ({ path: '/v1/admin/queries' }),
     'GET /v1/admin/queries/explain': () => ({ path: '/v1/admin/queries/explain' }),
     'GET /v1/admin/queries/explain/:name': () => ({ path: '/v1/admin/queries/explain/account-ledger-page' }),

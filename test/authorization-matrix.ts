@@ -95,6 +95,8 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/alerts': [401, 401, 200, 403, 403, 403, 200, 403],
   'POST /v1/alerts/webhook': [401, 401, 401, 401, 401, 401, 401, 401],
   'GET /v1/admin/cache': [401, 401, 200, 403, 403, 403, 403, 403],
+  // Ledger verification reveals accounts across tenants: admins and auditors only.
+  'GET /v1/admin/ledger/verification': [401, 401, 200, 403, 403, 403, 200, 403],
   'GET /v1/admin/queries': [401, 401, 200, 403, 403, 403, 403, 403],
   'GET /v1/admin/queries/explain': [401, 401, 200, 403, 403, 403, 403, 403],
   'GET /v1/admin/queries/explain/:name': [401, 401, 200, 403, 403, 403, 403, 403],
