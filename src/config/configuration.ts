@@ -53,6 +53,8 @@ export const tasksConfig = registerAs('tasks', () => ({
   lockDurationMs: readInt(process.env, 'TASKS_LOCK_DURATION_MS', 30_000, 500, 600_000),
   /** How long shutting down waits for running jobs before it lets them go (they run again elsewhere). */
   shutdownGraceMs: readInt(process.env, 'TASKS_SHUTDOWN_GRACE_MS', 8_000, 0, 600_000),
+  /** How long adding a task (and the backpressure check) may wait for Redis before the caller gets a 503. */
+  enqueueTimeoutMs: readInt(process.env, 'TASKS_ENQUEUE_TIMEOUT_MS', 2_000, 10, 60_000),
   queues: Object.fromEntries(
     QUEUE_NAMES.map((name) => {
       const prefix = `TASKS_${name.toUpperCase()}_`;

@@ -20,3 +20,8 @@ export class TaskCancelledError extends NonRetryableError {
     super('cancelled on request');
   }
 }
+
+export const queueUnavailable = (retryAfterSeconds: number) =>
+  new AppError('unavailable', 'QUEUE_UNAVAILABLE', 'the task queue does not answer; retry later', {
+    retryAfterSeconds,
+  });
