@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { Test } from 'supertest';
-import { bearer, eventually, createUser, freePort, startTestApp, TestApp } from '@app/testing';
+import { bearer, eventually, createUser, freePort, openPortfolio, startTestApp, TestApp } from '@app/testing';
 import { QueueRegistry } from '../src/modules/async-tasks/queue-registry.service';
 import { OutboundHttp } from '../src/modules/async-tasks/outbound-http.service';
 import { TasksProducer } from '../src/modules/async-tasks/tasks.producer';
@@ -300,9 +300,19 @@ describe('enqueueing with Redis stopped (e2e)', () => {
     await stopRedis();
   });
 
-  it('answers 503 QUEUE_UNAVAILABLE with Retry-After within the timeout', async () => {
+  it('answers 503 QUEUE_UNAVAILABLE with Retry-After within the timeout, and leaves no import half-written', async () => {
     const manager = await createUser(t, 'manager');
+    const p = await openPortfolio(t, manager.key, { name: 'Outage', initialCapital: '1000.00' });
+    const line = JSON.stringify({ kind: 'PREMIUM', accountId: p.gen, amount: '1.00' });
+    const importing = () =>
+      t.http
+        .post(`/v1/portfolios/${p.id}/imports`)
+        .set(bearer(manager.key))
+        .set('content-type', 'application/x-ndjson')
+        .set('Idempotency-Key', 'during-outage')
+        .send(line);
     const requests: Record<string, () => Test> = {
+      import: importing,
       projection: () => t.http.post('/v1/projections').set(bearer(manager.key)).send({ capital: '1000.00', years: 1 }),
       'growth scan': () => t.http.post('/v1/admin/growth/scan').set(bearer(t.adminKey)),
       'reinvestment run': () => t.http.post('/v1/admin/reinvestments/run').set(bearer(t.adminKey)).send({}),
@@ -324,11 +334,19 @@ describe('enqueueing with Redis stopped (e2e)', () => {
       expect(elapsed).toBeLessThan(TIMEOUT_MS + 1_500);
     }
 
-    // Once Redis is back, tasks are queued again.
+    // The import's file was stored, then refused: nothing waits for a task that does not exist.
+    const rows = await t.db.query('SELECT id, state, error_code FROM imports WHERE portfolio_id = $1', [p.id]);
+    expect(rows.rows).toEqual([{ id: expect.any(String), state: 'refused', error_code: 'QUEUE_UNAVAILABLE' }]);
+
+    // Once Redis is back, the client's retry with the same key queues that same import.
     await startRedis();
-    await eventually(
-      async () => ((await requests.diagnostic()).status === 202 ? true : undefined),
-      'the queue to answer again',
-    );
+    const retried = await eventually(async () => {
+      const res = await importing();
+      return res.status === 202 ? res : undefined;
+    }, 'the import to be accepted');
+    expect(retried.body.importId).toBe(rows.rows[0].id);
+    const after = await t.db.query('SELECT state FROM imports WHERE portfolio_id = $1', [p.id]);
+    expect(after.rows).toEqual([{ state: 'queued' }]);
+    expect(await t.app.get(QueueRegistry).get('imports').getJob(retried.body.importId)).toBeDefined();
   });
 });

@@ -10,8 +10,6 @@ export const appConfig = registerAs('app', () => ({
   port: readInt(process.env, 'PORT', 3000, 0, 65535),
   logLevel: readEnum(process.env, 'LOG_LEVEL', 'info', LOG_LEVELS),
   bodyLimitBytes: readInt(process.env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 16 * 1_048_576),
-  /** Largest import file (CSV or JSON lines); 100,000 lines take about 15 MB. */
-  importLimitBytes: readInt(process.env, 'IMPORT_LIMIT_BYTES', 32 * 1_048_576, 1024, 256 * 1_048_576),
   adminApiKey: readString(process.env, 'ADMIN_API_KEY', 24),
   shutdownGraceMs: readInt(process.env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
 }));
@@ -68,6 +66,12 @@ export const tasksConfig = registerAs('tasks', () => ({
       return [name, settings];
     }),
   ) as Record<QueueName, QueueSettings>,
+}));
+
+/** Bulk imports (docs/tasks.md). */
+export const importsConfig = registerAs('imports', () => ({
+  /** Largest import file (CSV or JSON lines); 100,000 lines take about 15 MB. */
+  limitBytes: readInt(process.env, 'IMPORT_LIMIT_BYTES', 32 * 1_048_576, 1024, 256 * 1_048_576),
 }));
 
 /** The growth engine's schedules (domain.md §4, §6) and checks. */
@@ -146,6 +150,7 @@ export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type TasksConfig = ReturnType<typeof tasksConfig>;
+export type ImportsConfig = ReturnType<typeof importsConfig>;
 export type GrowthConfig = ReturnType<typeof growthConfig>;
 export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type ProjectionsConfig = ReturnType<typeof projectionsConfig>;
@@ -159,6 +164,7 @@ export const allConfigs = [
   redisConfig,
   rateLimitConfig,
   tasksConfig,
+  importsConfig,
   growthConfig,
   projectionsConfig,
   cacheConfig,

@@ -3,6 +3,7 @@ import { InitialSchema1764400000000 } from './migrations/1764400000000-initial-s
 import { Imports1764500000000 } from './migrations/1764500000000-imports';
 import { Growth1764600000000 } from './migrations/1764600000000-growth';
 import { Alerts1764700000000 } from './migrations/1764700000000-alerts';
+import { ImportPipeline1764800000000 } from './migrations/1764800000000-import-pipeline';
 import { timedClient } from './timed-client';
 
 export interface DataSourceSettings {
@@ -14,7 +15,13 @@ export interface DataSourceSettings {
 }
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
-export const MIGRATIONS = [InitialSchema1764400000000, Imports1764500000000, Growth1764600000000, Alerts1764700000000];
+export const MIGRATIONS = [
+  InitialSchema1764400000000,
+  Imports1764500000000,
+  Growth1764600000000,
+  Alerts1764700000000,
+  ImportPipeline1764800000000,
+];
 
 /** The one place that builds connection options: used by the app, the migration script and tests. */
 export function buildDataSourceOptions(settings: DataSourceSettings): DataSourceOptions {

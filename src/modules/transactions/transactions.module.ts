@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AsyncTasksModule } from '../async-tasks/async-tasks.module';
 import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
+import { ImportRunner } from './imports/import-runner.service';
 import { ImportProcessor } from './imports/import.processor';
 import { ImportsController } from './imports/imports.controller';
 import { ImportsRepository } from './imports/imports.repository';
@@ -14,7 +16,7 @@ import { PortfolioOpeningController } from './portfolio-opening.controller';
 import { PortfolioOpeningService } from './portfolio-opening.service';
 
 @Module({
-  imports: [AccountsModule, AuditModule, AsyncTasksModule],
+  imports: [AccountsModule, AuditModule, AuthModule, AsyncTasksModule],
   controllers: [PortfolioOpeningController, MovementsController, ImportsController],
   providers: [
     LedgerRepository,
@@ -23,6 +25,7 @@ import { PortfolioOpeningService } from './portfolio-opening.service';
     PortfolioOpeningService,
     ImportsRepository,
     ImportsService,
+    ImportRunner,
     ImportProcessor,
   ],
   exports: [LedgerRepository, LedgerService],

@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import type { TaskData } from '../../async-tasks/queues';
 import type { TaskContext } from '../../async-tasks/task-context';
 import { TaskProcessors } from '../../async-tasks/task-processors';
-import { ImportsService } from './imports.service';
+import { ImportRunner } from './import-runner.service';
 
 /** Runs import tasks; registered with the task platform when the module starts. */
 @Injectable()
@@ -11,7 +11,7 @@ export class ImportProcessor implements OnModuleInit {
   readonly queue = 'imports' as const;
 
   constructor(
-    private readonly imports: ImportsService,
+    private readonly runner: ImportRunner,
     private readonly processors: TaskProcessors,
   ) {}
 
@@ -20,6 +20,10 @@ export class ImportProcessor implements OnModuleInit {
   }
 
   process(job: Job<TaskData<'imports'>>, context: TaskContext) {
-    return this.imports.run(job.data.importId, context, job.data.meta.correlationId);
+    return this.runner.run(job.data.importId, context, job.data.meta.correlationId);
+  }
+
+  async failed(job: Job<TaskData<'imports'>>, error: Error): Promise<void> {
+    await this.runner.failed(job.data.importId, error);
   }
 }
