@@ -25,7 +25,12 @@ describe('bulk import (e2e)', () => {
 
   beforeAll(async () => {
     t = await startTestApp('imports', {
-      env: { IMPORT_LIMIT_BYTES: String(IMPORT_LIMIT_BYTES) },
+      env: {
+        IMPORT_LIMIT_BYTES: String(IMPORT_LIMIT_BYTES),
+        // Housekeeping every second, keeping content for a day: the purge test backdates imports.
+        IMPORT_RETENTION_DAYS: '1',
+        IMPORT_HOUSEKEEPING_CRON: '* * * * * *',
+      },
     });
     manager = await createUser(t, 'manager');
     // Raw HTTP clients (uploads that stop half-way) need the server on a port.
@@ -487,6 +492,45 @@ describe('bulk import (e2e)', () => {
       expect(view).toMatchObject({ state: 'failed' });
       expect(view.error).toMatch(/^IMPORT_NOT_AUTHORIZED: /);
       expect(await movements(p.id)).toBe(0);
+    });
+  });
+
+  describe('housekeeping', () => {
+    it('is declared as one job scheduler', async () => {
+      const schedulers = await t.app.get(QueueRegistry).get('imports').getJobSchedulers();
+      expect(schedulers.map((s) => s.key)).toContain('imports-housekeeping');
+    });
+
+    it('purges the content of imports finished longer ago than IMPORT_RETENTION_DAYS, keeping rows, reports and keys', async () => {
+      const p = await openPortfolio(t, manager.key, { name: 'Purge', initialCapital: '1000.00' });
+      const file = (key: string) =>
+        JSON.stringify({ kind: 'PREMIUM', accountId: p.rev, amount: '1.00', key }) + '\n' + premiums(p.rev, 2);
+      const old = await submit(p.id, 'application/x-ndjson', file('old-1')).expect(202);
+      const recent = await submit(p.id, 'application/x-ndjson', file('recent-1')).expect(202);
+      for (const res of [old, recent]) await report(res.body.id);
+      await t.db.query("UPDATE imports SET finished_at = now() - interval '2 days' WHERE id = $1", [old.body.importId]);
+      const chunks = (id: string) => count('SELECT count(*)::int AS n FROM import_chunks WHERE import_id = $1', [id]);
+      await eventually(async () => ((await chunks(old.body.importId)) === 0 ? true : undefined), 'the purge');
+      const purged = await importRow(old.body.importId);
+      expect(purged).toMatchObject({ state: 'finished', report: expect.objectContaining({ accepted: 3 }) });
+      expect(purged.content_purged_at).toBeInstanceOf(Date);
+      expect(await chunks(recent.body.importId)).toBe(1);
+      expect((await importRow(recent.body.importId)).content_purged_at).toBeNull();
+      const keys = await t.db.query('SELECT key FROM import_line_keys WHERE portfolio_id = $1 ORDER BY key', [p.id]);
+      expect(keys.rows.map((r) => r.key)).toEqual(['key:old-1', 'key:recent-1']);
+    });
+
+    it('marks an import whose task never reached the queue as refused', async () => {
+      const p = await openPortfolio(t, manager.key);
+      const id = '0190f5e0-0000-7000-8000-000000000001';
+      // As left by an API instance killed between storing the file and queueing its task.
+      await t.db.query(
+        `INSERT INTO imports (id, portfolio_id, owner_id, format, byte_size, state, created_at, updated_at)
+         VALUES ($1, $2, $3, 'jsonl', 0, 'pending', now() - interval '1 hour', now() - interval '1 hour')`,
+        [id, p.id, manager.id],
+      );
+      await eventually(async () => ((await importRow(id)).state === 'refused' ? true : undefined), 'the sweep');
+      expect(await importRow(id)).toMatchObject({ error_code: 'QUEUE_UNAVAILABLE' });
     });
   });
 });

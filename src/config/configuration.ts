@@ -68,10 +68,14 @@ export const tasksConfig = registerAs('tasks', () => ({
   ) as Record<QueueName, QueueSettings>,
 }));
 
-/** Bulk imports (docs/tasks.md). */
+/** Bulk imports (docs/tasks.md): how large a file may be, how long it is kept, when housekeeping runs. */
 export const importsConfig = registerAs('imports', () => ({
   /** Largest import file (CSV or JSON lines); 100,000 lines take about 15 MB. */
   limitBytes: readInt(process.env, 'IMPORT_LIMIT_BYTES', 32 * 1_048_576, 1024, 256 * 1_048_576),
+  /** The stored file of a finished import is deleted this many days after it finished; its row, report and keys stay. */
+  retentionDays: readInt(process.env, 'IMPORT_RETENTION_DAYS', 30, 1, 36_500),
+  /** When housekeeping runs (UTC): it purges files past retention and settles imports whose task never reached the queue. */
+  housekeepingCron: readCron(process.env, 'IMPORT_HOUSEKEEPING_CRON', '17 * * * *', 'UTC'),
 }));
 
 /** The growth engine's schedules (domain.md §4, §6) and checks. */

@@ -64,6 +64,11 @@ export class TasksService {
     return lists.flat().sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''));
   }
 
+  /** Whether a job is in its queue, in any state. */
+  async exists(queue: QueueName, jobId: string): Promise<boolean> {
+    return (await this.registry.get(queue).getJob(jobId)) !== undefined;
+  }
+
   async retryDeadLetter(id: string): Promise<TaskView> {
     const { queue, job } = await this.failedJob(id);
     await job.retry('failed');

@@ -3,6 +3,7 @@ import { AccountsModule } from '../accounts/accounts.module';
 import { AsyncTasksModule } from '../async-tasks/async-tasks.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
+import { ImportHousekeeping } from './imports/import-housekeeping.service';
 import { ImportRunner } from './imports/import-runner.service';
 import { ImportProcessor } from './imports/import.processor';
 import { ImportsController } from './imports/imports.controller';
@@ -26,6 +27,7 @@ import { PortfolioOpeningService } from './portfolio-opening.service';
     ImportsRepository,
     ImportsService,
     ImportRunner,
+    ImportHousekeeping,
     ImportProcessor,
   ],
   exports: [LedgerRepository, LedgerService],

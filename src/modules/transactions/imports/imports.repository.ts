@@ -48,6 +48,8 @@ const IMPORT_COLUMNS = `id, portfolio_id AS "portfolioId", owner_id AS "ownerId"
 /** Imports still to settle: a run of any of these states may start (or go on). */
 const RUNNABLE = "state IN ('pending', 'queued', 'running', 'failed')";
 const UNFINISHED = "state IN ('pending', 'queued', 'running')";
+/** Purged per statement, so one housekeeping run never deletes an unbounded amount at once. */
+const PURGE_BATCH = 100;
 
 @Injectable()
 export class ImportsRepository {
@@ -198,6 +200,54 @@ export class ImportsRepository {
       portfolioId,
       keys,
     ]);
+  }
+
+  /**
+   * Deletes the stored file of imports that finished (or failed, or were refused) more than
+   * `days` ago; their rows, reports and line keys stay. Returns how many were purged.
+   */
+  async purgeContent(days: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows: { n: number }[] = await this.db.query(
+        `WITH purged AS (
+           UPDATE imports SET content_purged_at = now()
+            WHERE id IN (SELECT id FROM imports
+                          WHERE finished_at < now() - make_interval(days => $1) AND content_purged_at IS NULL
+                          ORDER BY finished_at LIMIT ${PURGE_BATCH})
+           RETURNING id
+         ), deleted AS (
+           DELETE FROM import_chunks c USING purged WHERE c.import_id = purged.id
+         )
+         SELECT count(*)::int AS n FROM purged`,
+        [days],
+      );
+      total += rows[0].n;
+      if (rows[0].n < PURGE_BATCH) return total;
+    }
+  }
+
+  /** Imports waiting for their task (pending or queued) and unchanged for `minutes`. */
+  async waitingSince(minutes: number): Promise<{ id: string; state: 'pending' | 'queued' }[]> {
+    return this.db.query(
+      `SELECT id, state FROM imports
+        WHERE state IN ('pending', 'queued') AND updated_at < now() - make_interval(mins => $1)
+        ORDER BY updated_at LIMIT 1000`,
+      [minutes],
+    );
+  }
+
+  /**
+   * Settles an import whose task is not in the queue: never queued (its API instance stopped
+   * before adding it) is refused; queued, then removed before it ran (cancelled), has failed.
+   */
+  async settleOrphan(id: string, state: 'pending' | 'queued', minutes: number): Promise<boolean> {
+    const [to, code] = state === 'pending' ? ['refused', 'QUEUE_UNAVAILABLE'] : ['failed', 'TASK_MISSING'];
+    return this.update(
+      `state = '${to}', error_code = '${code}', error = $3, finished_at = now()`,
+      `state = $2 AND updated_at < now() - make_interval(mins => $4)`,
+      [id, state, `${code}: its task is not in the queue`, minutes],
+    );
   }
 
   /** Changes an import in state `where`; whether it did. `$1` is the import's id. */
