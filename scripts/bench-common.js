@@ -1,7 +1,9 @@
 'use strict';
 /** What the benchmark scripts share: the admin database connection, starting and stopping the service. */
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
+const { Queue } = require('bullmq');
 const { Client } = require('pg');
 const { ensurePostgres, ensureRedis } = require('./services');
 
@@ -72,6 +74,28 @@ async function stopService(server) {
   await new Promise((r) => server.once('exit', r));
 }
 
+/** Builds the service into dist/ unless it is there (scripts that load its modules call this first). */
+function ensureBuilt() {
+  if (!fs.existsSync(path.join(ROOT, 'dist/main.js'))) {
+    spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
+}
+
+/** BullMQ connection options for a REDIS_URL, as the service builds them (needs the build in dist/). */
+function redisConnection(redisUrl) {
+  return require('../dist/src/modules/async-tasks/queue-registry.service').queueConnection(redisUrl);
+}
+
+/** Deletes every queue of a service run under `prefix` (REDIS_KEY_PREFIX), leaving nothing in Redis. */
+async function clearQueues(prefix, redisUrl) {
+  const { QUEUE_NAMES } = require('../dist/src/modules/async-tasks/queues');
+  for (const name of QUEUE_NAMES) {
+    const q = new Queue(name, { connection: redisConnection(redisUrl), prefix: `${prefix}bull` });
+    await q.obliterate({ force: true }).catch(() => undefined);
+    await q.close();
+  }
+}
+
 /** `api(key, method, url, body)` against the service at `base`: the JSON answer, or an error naming the call. */
 const apiClient = (base) =>
   async function api(key, method, url, body) {
@@ -102,14 +126,41 @@ async function ledgerVerdict(client) {
     .join(', ');
 }
 
+/**
+ * Submits `file` (JSON lines) as an import into a portfolio of the service at `base`, and waits for
+ * its task to finish: the task, and the seconds from submitting to the end.
+ */
+async function timedImport(base, key, portfolioId, file) {
+  const started = performance.now();
+  const res = await fetch(`${base}/v1/portfolios/${portfolioId}/imports`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' },
+    body: file,
+  });
+  const submitted = await res.json();
+  if (res.status !== 202) throw new Error(`import refused: ${res.status} ${JSON.stringify(submitted)}`);
+  const api = apiClient(base);
+  for (;;) {
+    const task = await api(key, 'GET', `/v1/tasks/${submitted.id}`);
+    if (task.state === 'completed' || task.state === 'failed') {
+      return { task, seconds: (performance.now() - started) / 1000 };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 module.exports = {
   ROOT,
   adminQuery,
   apiClient,
+  clearQueues,
+  ensureBuilt,
   freshDatabase,
   databaseUrl,
   ledgerVerdict,
+  redisConnection,
   startService,
+  timedImport,
   stopService,
   waitReady,
 };

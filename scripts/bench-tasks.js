@@ -11,18 +11,13 @@
  *                           set on the service as TASKS_DIAGNOSTICS_CONCURRENCY);
  *                           BENCH_IMPORT_LINES=100000 (the bulk import measured after each run)
  */
-const { spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
 const { Queue } = require('bullmq');
-const { ROOT, freshDatabase, startService, stopService, waitReady } = require('./bench-common');
+const bench = require('./bench-common');
 const { DEFAULT_REDIS_URL } = require('./services');
 
-if (!fs.existsSync(path.join(ROOT, 'dist/main.js'))) {
-  spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
-}
-const { QUEUES, QUEUE_NAMES } = require('../dist/src/modules/async-tasks/queues');
+bench.ensureBuilt();
+const { QUEUES } = require('../dist/src/modules/async-tasks/queues');
 const { uuid7 } = require('../dist/src/common/uuid7');
 
 const PORT = Number(process.env.BENCH_PORT || 3301);
@@ -38,30 +33,17 @@ const REDIS_URL = process.env.REDIS_URL || DEFAULT_REDIS_URL;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (message) => process.stderr.write(`${message}\n`);
 
-/** The same connection options as QueueRegistry builds from REDIS_URL. */
-function redisConnection() {
-  const url = new URL(REDIS_URL);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    username: url.username || undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
-    tls: url.protocol === 'rediss:' ? {} : undefined,
-  };
-}
-
-async function api(key, method, url, body, contentType = 'application/json') {
+async function api(key, method, url, body) {
   const res = await fetch(BASE + url, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body && { 'content-type': contentType }) },
-    body: body && (typeof body === 'string' ? body : JSON.stringify(body)),
+    headers: { authorization: `Bearer ${key}`, ...(body && { 'content-type': 'application/json' }) },
+    body: body && JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
 }
 
 function startTasksService(adminKey, prefix, concurrency) {
-  return startService({
+  return bench.startService({
     port: PORT,
     db: DB,
     adminKey,
@@ -107,9 +89,9 @@ async function run(concurrency) {
   const adminKey = `au_${randomBytes(32).toString('base64url')}`;
   const prefix = `bench-tasks:${Date.now()}:`;
   const server = startTasksService(adminKey, prefix, concurrency);
-  const queue = new Queue('diagnostics', { connection: redisConnection(), prefix: `${prefix}bull` });
+  const queue = new Queue('diagnostics', { connection: bench.redisConnection(REDIS_URL), prefix: `${prefix}bull` });
   try {
-    await waitReady(BASE);
+    await bench.waitReady(BASE);
     // One task through the HTTP route: proves the service's workers read the queue this script fills.
     const probe = await api(adminKey, 'POST', '/v1/admin/tasks/diagnostics', { mode: 'noop' });
     if (probe.status !== 202) throw new Error(`diagnostic task refused: ${probe.status} ${JSON.stringify(probe.body)}`);
@@ -133,13 +115,8 @@ async function run(concurrency) {
     };
     return { row, imports: await benchImport(adminKey) };
   } finally {
-    await stopService(server);
-    // Leave nothing of this run in Redis: every queue of the service lives under its prefix.
-    for (const name of QUEUE_NAMES) {
-      const q = new Queue(name, { connection: redisConnection(), prefix: `${prefix}bull` });
-      await q.obliterate({ force: true }).catch(() => undefined);
-      await q.close();
-    }
+    await bench.stopService(server);
+    await bench.clearQueues(prefix, REDIS_URL);
     await queue.close();
   }
 }
@@ -154,35 +131,19 @@ async function benchImport(adminKey) {
   const file = Array.from({ length: IMPORT_LINES }, (_, i) =>
     JSON.stringify({ kind: 'PREMIUM', accountId: ids[i % ids.length], amount: '0.01' }),
   ).join('\n');
-  const started = performance.now();
-  const submitted = await api(
-    adminKey,
-    'POST',
-    `/v1/portfolios/${portfolio.body.id}/imports`,
-    file,
-    'application/x-ndjson',
-  );
-  if (submitted.status !== 202)
-    throw new Error(`import refused: ${submitted.status} ${JSON.stringify(submitted.body)}`);
-  for (;;) {
-    const task = (await api(adminKey, 'GET', `/v1/tasks/${submitted.body.id}`)).body;
-    if (task.state === 'completed' || task.state === 'failed') {
-      const seconds = (performance.now() - started) / 1000;
-      return {
-        lines: IMPORT_LINES,
-        state: task.state,
-        accepted: task.result?.accepted,
-        seconds: Number(seconds.toFixed(2)),
-        'movements/s': Math.round(IMPORT_LINES / seconds),
-      };
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const { task, seconds } = await bench.timedImport(BASE, adminKey, portfolio.body.id, file);
+  return {
+    lines: IMPORT_LINES,
+    state: task.state,
+    accepted: task.result?.accepted,
+    seconds: Number(seconds.toFixed(2)),
+    'movements/s': Math.round(IMPORT_LINES / seconds),
+  };
 }
 
 async function main() {
   if (!(TASKS >= 1 && TASKS <= 100_000)) throw new Error('BENCH_TASKS must be between 1 and 100,000');
-  await freshDatabase(DB, REDIS_URL);
+  await bench.freshDatabase(DB, REDIS_URL);
 
   const runs = [];
   for (const concurrency of CONCURRENCIES) runs.push(await run(concurrency));

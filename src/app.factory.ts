@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fastifyCors } from '@fastify/cors';
-import { Logger } from '@nestjs/common';
+import { Logger, PayloadTooLargeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import helmet from 'helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +11,7 @@ import { AppModule } from './app.module';
 import { IMPORT_CONTENT_TYPES } from './modules/transactions/domain/import-lines';
 import { appConfig, type AppConfig, validateConfiguration } from './config/configuration';
 import { lifecycle } from './common/lifecycle';
+import { readBody, streamsBody } from './common/read-body';
 import { createRootLogger, JsonLogger } from './common/logger';
 import { answerClientError } from './common/client-error';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
@@ -50,12 +51,24 @@ export async function createApp(): Promise<NestFastifyApplication> {
   await registerBrowserDefences(app, config);
 
   const fastify = app.getHttpAdapter().getInstance();
-  // Imports arrive as text (CSV or JSON lines) and may be far larger than a JSON request body.
-  fastify.addContentTypeParser(
-    Object.keys(IMPORT_CONTENT_TYPES),
-    { parseAs: 'string', bodyLimit: config.importLimitBytes },
-    (_request, body, done) => done(null, body),
-  );
+  // Imports arrive as text (CSV or JSON lines) and may be far larger than a JSON request body: the
+  // import route gets the stream unread and reads it itself, after authentication. Any other route
+  // reads these types as text within the usual body limit.
+  fastify.addContentTypeParser(Object.keys(IMPORT_CONTENT_TYPES), (request, payload, done) => {
+    if (streamsBody(request)) return done(null, payload);
+    const limit = config.bodyLimitBytes;
+    const pieces: Buffer[] = [];
+    const options = {
+      limitBytes: limit,
+      pieceBytes: limit,
+      declaredBytes: request.headers['content-length'],
+      tooLarge: () => new PayloadTooLargeException(),
+    };
+    readBody(payload, options, (piece) => pieces.push(piece)).then(
+      () => done(null, Buffer.concat(pieces).toString('utf8')),
+      (error: Error) => done(error),
+    );
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
     requestContext.run({ correlationId: String(request.id), ip: request.ip }, done);

@@ -504,14 +504,6 @@ describe('bad input (e2e)', () => {
         field: 'memo',
         send: () => rawJson('{"amount": "1.00", "memo": "\\ud800"}'),
       },
-      {
-        what: 'a NUL character in an import file', // once a 500 from the INSERT of the file
-        field: 'body',
-        send: () =>
-          as(t.http.post(`/v1/portfolios/${p.id}/imports`))
-            .set('content-type', 'text/csv')
-            .send(`kind,accountId,amount\nPREMIUM,${p.rev},1.00\u0000\n`),
-      },
     ];
 
     it('answers an unexpected failure with an opaque problem that reveals nothing internal', async () => {
@@ -521,6 +513,14 @@ describe('bad input (e2e)', () => {
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body).toMatchObject({ status: res.status, correlationId: res.headers['x-correlation-id'] });
       expect(JSON.stringify(res.body)).not.toMatch(INTERNALS);
+    });
+
+    it('takes an import file with a NUL character as bytes: the task judges its lines (once a 500 from storing it)', async () => {
+      const res = await as(t.http.post(`/v1/portfolios/${p.id}/imports`))
+        .set('content-type', 'text/csv')
+        .send(`kind,accountId,amount\nPREMIUM,${p.rev},1.00\u0000\n`);
+
+      expect(res.status).toBe(202);
     });
 
     it.each(CASES)(

@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { bearer, eventually, createUser, startTestApp, TestApp } from '@app/testing';
+import type { Test } from 'supertest';
+import { bearer, eventually, createUser, freePort, openPortfolio, startTestApp, TestApp } from '@app/testing';
 import { QueueRegistry } from '../src/modules/async-tasks/queue-registry.service';
 import { OutboundHttp } from '../src/modules/async-tasks/outbound-http.service';
 import { TasksProducer } from '../src/modules/async-tasks/tasks.producer';
@@ -256,5 +258,96 @@ describe('task backpressure (e2e)', () => {
     expect(refused.body.code).toBe('QUEUE_BACKPRESSURE');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(await t.app.get(QueueRegistry).get('diagnostics').getJobCountByTypes('wait', 'prioritized')).toBe(3);
+  });
+});
+
+describe('enqueueing with Redis stopped (e2e)', () => {
+  const TIMEOUT_MS = 500;
+  let redis: ChildProcess | undefined;
+  let port: number;
+  let t: TestApp;
+
+  const startRedis = async () => {
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    await eventually(async () => {
+      const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: 'ignore' });
+      return (await new Promise((r) => probe.on('exit', r))) === 0 ? true : undefined;
+    }, 'redis to start');
+  };
+  const stopRedis = async () => {
+    if (!redis || redis.exitCode !== null || redis.signalCode !== null) return;
+    const exited = new Promise((r) => redis!.once('exit', r));
+    redis.kill('SIGKILL');
+    await exited;
+  };
+
+  beforeAll(async () => {
+    port = await freePort();
+    await startRedis();
+    t = await startTestApp('queuedown', {
+      env: {
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        // No workers: with Redis gone they could only wait for it; submitting is the subject here.
+        TASKS_RUN_WORKERS: 'false',
+        TASKS_ENQUEUE_TIMEOUT_MS: String(TIMEOUT_MS),
+        PROJECTION_SYNC_BUDGET_MS: '0', // every projection becomes a task
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await stopRedis();
+  });
+
+  it('answers 503 QUEUE_UNAVAILABLE with Retry-After within the timeout, and leaves no import half-written', async () => {
+    const manager = await createUser(t, 'manager');
+    const p = await openPortfolio(t, manager.key, { name: 'Outage', initialCapital: '1000.00' });
+    const line = JSON.stringify({ kind: 'PREMIUM', accountId: p.gen, amount: '1.00' });
+    const importing = () =>
+      t.http
+        .post(`/v1/portfolios/${p.id}/imports`)
+        .set(bearer(manager.key))
+        .set('content-type', 'application/x-ndjson')
+        .set('Idempotency-Key', 'during-outage')
+        .send(line);
+    const requests: Record<string, () => Test> = {
+      import: importing,
+      projection: () => t.http.post('/v1/projections').set(bearer(manager.key)).send({ capital: '1000.00', years: 1 }),
+      'growth scan': () => t.http.post('/v1/admin/growth/scan').set(bearer(t.adminKey)),
+      'reinvestment run': () => t.http.post('/v1/admin/reinvestments/run').set(bearer(t.adminKey)).send({}),
+      diagnostic: () => t.http.post('/v1/admin/tasks/diagnostics').set(bearer(t.adminKey)).send({ mode: 'noop' }),
+    };
+
+    await stopRedis();
+    for (const [what, send] of Object.entries(requests)) {
+      const started = Date.now();
+      // Without the timeout these never answer: supertest gives up first and the test fails.
+      const res = await send().timeout(TIMEOUT_MS + 5_000);
+      const elapsed = Date.now() - started;
+      expect({ what, status: res.status, code: res.body.code }).toEqual({
+        what,
+        status: 503,
+        code: 'QUEUE_UNAVAILABLE',
+      });
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(elapsed).toBeLessThan(TIMEOUT_MS + 1_500);
+    }
+
+    // The import's file was stored, then refused: nothing waits for a task that does not exist.
+    const rows = await t.db.query('SELECT id, state, error_code FROM imports WHERE portfolio_id = $1', [p.id]);
+    expect(rows.rows).toEqual([{ id: expect.any(String), state: 'refused', error_code: 'QUEUE_UNAVAILABLE' }]);
+
+    // Once Redis is back, the client's retry with the same key queues that same import.
+    await startRedis();
+    const retried = await eventually(async () => {
+      const res = await importing();
+      return res.status === 202 ? res : undefined;
+    }, 'the import to be accepted');
+    expect(retried.body.importId).toBe(rows.rows[0].id);
+    const after = await t.db.query('SELECT state FROM imports WHERE portfolio_id = $1', [p.id]);
+    expect(after.rows).toEqual([{ state: 'queued' }]);
+    expect(await t.app.get(QueueRegistry).get('imports').getJob(retried.body.importId)).toBeDefined();
   });
 });

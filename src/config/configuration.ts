@@ -23,8 +23,6 @@ export const appConfig = registerAs('app', () => ({
   port: readInt(process.env, 'PORT', 3000, 0, 65535),
   logLevel: readEnum(process.env, 'LOG_LEVEL', 'info', LOG_LEVELS),
   bodyLimitBytes: readInt(process.env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 16 * 1_048_576),
-  /** Largest import file (CSV or JSON lines); 100,000 lines take about 15 MB. */
-  importLimitBytes: readInt(process.env, 'IMPORT_LIMIT_BYTES', 32 * 1_048_576, 1024, 256 * 1_048_576),
   adminApiKey: readString(process.env, 'ADMIN_API_KEY', 24),
   shutdownGraceMs: readInt(process.env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
   /** Proxies whose X-Forwarded-For is believed (Fastify's trustProxy); off, the client is the socket's peer. */
@@ -113,6 +111,8 @@ export const tasksConfig = registerAs('tasks', () => ({
   lockDurationMs: readInt(process.env, 'TASKS_LOCK_DURATION_MS', 30_000, 500, 600_000),
   /** How long shutting down waits for running jobs before it lets them go (they run again elsewhere). */
   shutdownGraceMs: readInt(process.env, 'TASKS_SHUTDOWN_GRACE_MS', 8_000, 0, 600_000),
+  /** How long adding a task (and the backpressure check) may wait for Redis before the caller gets a 503. */
+  enqueueTimeoutMs: readInt(process.env, 'TASKS_ENQUEUE_TIMEOUT_MS', 2_000, 10, 60_000),
   queues: Object.fromEntries(
     QUEUE_NAMES.map((name) => {
       const prefix = `TASKS_${name.toUpperCase()}_`;
@@ -126,6 +126,16 @@ export const tasksConfig = registerAs('tasks', () => ({
       return [name, settings];
     }),
   ) as Record<QueueName, QueueSettings>,
+}));
+
+/** Bulk imports (docs/tasks.md): how large a file may be, how long it is kept, when housekeeping runs. */
+export const importsConfig = registerAs('imports', () => ({
+  /** Largest import file (CSV or JSON lines); 100,000 lines take about 15 MB. */
+  limitBytes: readInt(process.env, 'IMPORT_LIMIT_BYTES', 32 * 1_048_576, 1024, 256 * 1_048_576),
+  /** The stored file of a finished import is deleted this many days after it finished; its row, report and keys stay. */
+  retentionDays: readInt(process.env, 'IMPORT_RETENTION_DAYS', 30, 1, 36_500),
+  /** When housekeeping runs (UTC): it purges files past retention and settles imports whose task never reached the queue. */
+  housekeepingCron: readCron(process.env, 'IMPORT_HOUSEKEEPING_CRON', '17 * * * *', 'UTC'),
 }));
 
 /** The growth engine's schedules (domain.md §4, §6) and checks, and the nightly ledger verification. */
@@ -247,6 +257,7 @@ export type RedisConfig = ReturnType<typeof redisConfig>;
 export type AuthConfig = ReturnType<typeof authConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type TasksConfig = ReturnType<typeof tasksConfig>;
+export type ImportsConfig = ReturnType<typeof importsConfig>;
 export type GrowthConfig = ReturnType<typeof growthConfig>;
 export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type AccessConfig = ReturnType<typeof accessConfig>;
@@ -264,6 +275,7 @@ export const allConfigs = [
   rateLimitConfig,
   tasksConfig,
   outboundConfig,
+  importsConfig,
   growthConfig,
   projectionsConfig,
   cacheConfig,

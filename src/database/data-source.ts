@@ -3,6 +3,7 @@ import { InitialSchema1764400000000 } from './migrations/1764400000000-initial-s
 import { Imports1764500000000 } from './migrations/1764500000000-imports';
 import { Growth1764600000000 } from './migrations/1764600000000-growth';
 import { Alerts1764700000000 } from './migrations/1764700000000-alerts';
+import { ImportPipeline1764800000000 } from './migrations/1764800000000-import-pipeline';
 import { ListPages1764810000000 } from './migrations/1764810000000-list-pages';
 import { LedgerNumericGuards1764820000000 } from './migrations/1764820000000-ledger-numeric-guards';
 import { timedClient } from './timed-client';
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   Imports1764500000000,
   Growth1764600000000,
   Alerts1764700000000,
+  ImportPipeline1764800000000,
   ListPages1764810000000,
   LedgerNumericGuards1764820000000,
 ];

@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'not_found' // the resource does not exist or is not visible to the caller
   | 'conflict' // the request collides with the current state (key reuse, already reversed)
   | 'unprocessable' // well-formed, but a business rule refuses it (insufficient funds)
+  | 'too_large' // the request body is larger than this operation accepts
   | 'rate_limited'
   | 'unavailable';
 

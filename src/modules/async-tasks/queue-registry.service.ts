@@ -5,6 +5,21 @@ import type { QueueSettings } from '../../config/configuration';
 import { settleWithin } from '../../common/with-timeout';
 import { QUEUE_NAMES, type QueueName } from './queues';
 
+/** BullMQ's connection options for a Redis URL (the benchmark scripts use them too). */
+export function queueConnection(redisUrl: string): ConnectionOptions {
+  const url = new URL(redisUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    username: url.username || undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    // Workers block on Redis; BullMQ requires unlimited retries on their connections.
+    maxRetriesPerRequest: null,
+  };
+}
+
 /** The BullMQ queues of this process, their Redis connection options and their settings. */
 @Injectable()
 export class QueueRegistry implements OnApplicationShutdown {
@@ -19,17 +34,7 @@ export class QueueRegistry implements OnApplicationShutdown {
     @Inject(redisConfig.KEY) redis: RedisConfig,
     @Inject(tasksConfig.KEY) private readonly tasks: TasksConfig,
   ) {
-    const url = new URL(redis.url);
-    this.connection = {
-      host: url.hostname,
-      port: Number(url.port || 6379),
-      username: url.username || undefined,
-      password: url.password ? decodeURIComponent(url.password) : undefined,
-      db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
-      tls: url.protocol === 'rediss:' ? {} : undefined,
-      // Workers block on Redis; BullMQ requires unlimited retries on their connections.
-      maxRetriesPerRequest: null,
-    };
+    this.connection = queueConnection(redis.url);
     this.prefix = `${redis.keyPrefix}bull`;
   }
 

@@ -39,9 +39,8 @@ export interface DiagnosticPayload {
   durationMs?: number;
 }
 
-export interface ImportPayload {
-  importId: string;
-}
+/** Runs an import; or the hourly housekeeping of imports (purging old files, settling orphans). */
+export type ImportPayload = { importId: string } | { job: 'housekeeping' };
 
 /** Who or what started a growth operation (kept on the unit it creates). */
 export type GrowthTrigger = 'automatic' | 'scan' | 'user';

@@ -7,6 +7,8 @@ import type { TaskContext } from './task-context';
 export interface TaskProcessor {
   readonly queue: QueueName;
   process(job: Job, context: TaskContext, token?: string): Promise<unknown>;
+  /** Called once a task has failed for good (its attempts used up, not retryable, or cancelled). */
+  failed?(job: Job, error: Error): Promise<void>;
 }
 
 /**

@@ -13,11 +13,13 @@ export class NonRetryableError extends Error {
   override name = 'NonRetryableError';
 }
 
+const CANCELLED = 'cancelled on request';
+
 /** Thrown at a checkpoint of a running task that was asked to stop. */
 export class TaskCancelledError extends NonRetryableError {
   override name = 'TaskCancelledError';
   constructor() {
-    super('cancelled on request');
+    super(CANCELLED);
   }
 }
 
@@ -37,3 +39,11 @@ export const outboundUrlForbidden = (host: string, literal: boolean, field?: str
     },
   );
 };
+
+/** Whether a task failed because it was cancelled, from its error's message (all BullMQ keeps of it). */
+export const wasCancelled = (message: string | undefined) => message === CANCELLED;
+
+export const queueUnavailable = (retryAfterSeconds: number) =>
+  new AppError('unavailable', 'QUEUE_UNAVAILABLE', 'the task queue does not answer; retry later', {
+    retryAfterSeconds,
+  });

@@ -1,14 +1,20 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FlowProducer } from 'bullmq';
+import { AppError } from '@app/errors';
 import { currentContext } from '../../common/request-context';
 import { uuid7 } from '../../common/uuid7';
+import { within } from '../../common/with-timeout';
+import { tasksConfig, type TasksConfig } from '../../config/configuration';
 import { QueueRegistry } from './queue-registry.service';
 import type { QueueName, QueuePayloads, TaskData } from './queues';
 import { taskId } from './task-id';
-import { queueFull } from './tasks.errors';
+import { queueFull, queueUnavailable } from './tasks.errors';
 
 export const PRIORITIES = ['critical', 'high', 'normal', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
+
+/** How soon a caller refused because the queue did not answer may try again. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /** BullMQ runs lower numbers first. */
 const BULLMQ_PRIORITY: Record<Priority, number> = { critical: 1, high: 2, normal: 3, low: 4 };
@@ -41,14 +47,21 @@ export class TasksProducer {
   private readonly logger = new Logger(TasksProducer.name);
   private readonly flows: FlowProducer;
 
-  constructor(private readonly registry: QueueRegistry) {
+  constructor(
+    private readonly registry: QueueRegistry,
+    @Inject(tasksConfig.KEY) private readonly config: TasksConfig,
+  ) {
     this.flows = registry.flowProducer();
   }
 
   async add<Q extends QueueName>(queue: Q, name: string, payload: QueuePayloads[Q], options: AddOptions = {}) {
-    await this.admit(queue);
-    const job = await this.registry.get(queue).add(name, this.data(payload, options), this.jobOptions(queue, options));
-    return { id: taskId(queue, job.id!) };
+    return this.withinTimeout(async () => {
+      await this.admit(queue);
+      const job = await this.registry
+        .get(queue)
+        .add(name, this.data(payload, options), this.jobOptions(queue, options));
+      return { id: taskId(queue, job.id!) };
+    });
   }
 
   /**
@@ -94,28 +107,46 @@ export class TasksProducer {
     followUp: { queue: F; name: string; payload: QueuePayloads[F]; options?: AddOptions },
     after: { queue: A; name: string; payload: QueuePayloads[A]; options?: AddOptions },
   ) {
-    await this.admit(after.queue);
-    await this.admit(followUp.queue);
-    const node = await this.flows.add({
-      queueName: followUp.queue,
-      name: followUp.name,
-      data: this.data(followUp.payload, followUp.options ?? {}),
-      opts: this.jobOptions(followUp.queue, followUp.options ?? {}),
-      prefix: this.registry.prefix,
-      children: [
-        {
-          queueName: after.queue,
-          name: after.name,
-          data: this.data(after.payload, after.options ?? {}),
-          opts: { ...this.jobOptions(after.queue, after.options ?? {}), failParentOnFailure: true },
-          prefix: this.registry.prefix,
-        },
-      ],
+    return this.withinTimeout(async () => {
+      await this.admit(after.queue);
+      await this.admit(followUp.queue);
+      const node = await this.flows.add({
+        queueName: followUp.queue,
+        name: followUp.name,
+        data: this.data(followUp.payload, followUp.options ?? {}),
+        opts: this.jobOptions(followUp.queue, followUp.options ?? {}),
+        prefix: this.registry.prefix,
+        children: [
+          {
+            queueName: after.queue,
+            name: after.name,
+            data: this.data(after.payload, after.options ?? {}),
+            opts: { ...this.jobOptions(after.queue, after.options ?? {}), failParentOnFailure: true },
+            prefix: this.registry.prefix,
+          },
+        ],
+      });
+      return {
+        id: taskId(after.queue, node.children![0].job.id!),
+        followUpId: taskId(followUp.queue, node.job.id!),
+      };
     });
-    return {
-      id: taskId(after.queue, node.children![0].job.id!),
-      followUpId: taskId(followUp.queue, node.job.id!),
-    };
+  }
+
+  /**
+   * Runs a caller's enqueueing within TASKS_ENQUEUE_TIMEOUT_MS: with Redis unreachable or stalled,
+   * the caller gets 503 QUEUE_UNAVAILABLE at once instead of a request that never answers. The
+   * command may still reach Redis later (ioredis queues it while reconnecting): a feature whose
+   * task must not run once refused checks that when it runs (imports do).
+   */
+  private async withinTimeout<T>(enqueue: () => Promise<T>): Promise<T> {
+    try {
+      return await within(enqueue(), this.config.enqueueTimeoutMs);
+    } catch (error) {
+      if (error instanceof AppError) throw error; // backpressure
+      this.logger.warn(`task not queued: ${(error as Error).message}`);
+      throw queueUnavailable(UNAVAILABLE_RETRY_AFTER_SECONDS);
+    }
   }
 
   /** Backpressure: past its waiting limit, a queue takes no more tasks for a while. */

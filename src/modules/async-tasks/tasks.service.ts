@@ -7,10 +7,7 @@ import { QueueRegistry } from './queue-registry.service';
 import type { QueueName } from './queues';
 import { cancelKey } from './task-context';
 import { parseTaskId, taskId } from './task-id';
-import { TaskCancelledError, taskFinished, taskNotFound } from './tasks.errors';
-
-/** A task stopped on request failed on purpose: it is not a dead letter. */
-const CANCELLED = new TaskCancelledError().message;
+import { taskFinished, taskNotFound, wasCancelled } from './tasks.errors';
 import { TasksProducer } from './tasks.producer';
 
 const CANCEL_FLAG_TTL_SECONDS = 24 * 3600;
@@ -57,15 +54,19 @@ export class TasksService {
 
   async deadLetters(): Promise<DeadLetterView[]> {
     const lists = await Promise.all(
-      this.registry
-        .all()
-        .map(async ({ name, queue }) =>
-          (await queue.getFailed(0, DEAD_LETTERS_PER_QUEUE - 1))
-            .filter((job) => job.failedReason !== CANCELLED)
-            .map((job) => toDeadLetterView(name, job)),
-        ),
+      this.registry.all().map(async ({ name, queue }) =>
+        (await queue.getFailed(0, DEAD_LETTERS_PER_QUEUE - 1))
+          // A task stopped on request failed on purpose: it is not a dead letter.
+          .filter((job) => !wasCancelled(job.failedReason))
+          .map((job) => toDeadLetterView(name, job)),
+      ),
     );
     return lists.flat().sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''));
+  }
+
+  /** Whether a job is in its queue, in any state. */
+  async exists(queue: QueueName, jobId: string): Promise<boolean> {
+    return (await this.registry.get(queue).getJob(jobId)) !== undefined;
   }
 
   async retryDeadLetter(id: string): Promise<TaskView> {

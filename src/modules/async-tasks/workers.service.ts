@@ -9,15 +9,13 @@ import { QueueRegistry } from './queue-registry.service';
 import { TaskProcessor, TaskProcessors } from './task-processors';
 import { settleWithin } from '../../common/with-timeout';
 import { TaskContext } from './task-context';
-import { NonRetryableError, TaskCancelledError } from './tasks.errors';
+import { NonRetryableError, wasCancelled } from './tasks.errors';
 import { taskDeadLetters, taskDuration, taskFailures } from '../monitoring/metrics';
 
 /** Errors that no retry can fix: the request itself is wrong, or what it names does not exist. */
 const PERMANENT_KINDS = new Set(['validation', 'not_found', 'forbidden', 'unprocessable', 'conflict']);
 /** Thrown to park a job (delayed, waiting for its children), not to fail it: the attempt does not count. */
 const PARKING_ERRORS = new Set(['DelayedError', 'WaitingError', 'WaitingChildrenError']);
-/** A task stopped on request failed on purpose: neither a failure nor a dead letter in the metrics. */
-const CANCELLED = new TaskCancelledError().message;
 
 /**
  * Runs one BullMQ worker per queue in this process, with the queue's concurrency, when workers
@@ -57,13 +55,21 @@ export class WorkersService implements OnApplicationBootstrap, OnApplicationShut
       });
       worker.on('error', (error) => this.logger.warn(`${processor.queue} worker: ${error.message}`));
       const labels = { queue: processor.queue };
-      // Emitted once per failed attempt; the last one (attempts used up, or not retryable) makes a dead letter.
+      // Emitted once per failed attempt; the last one (attempts used up, or not retryable) makes a dead
+      // letter. A task stopped on request failed on purpose: neither a failure nor a dead letter.
       worker.on('failed', (job, error) => {
-        if (error.message === CANCELLED) return;
+        const cancelled = wasCancelled(error.message);
+        const final = !!job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError);
+        if (job && (final || cancelled)) {
+          processor
+            .failed?.(job, error)
+            .catch((e: Error) => this.logger.warn(`${processor.queue} task ${job.id}: ${e.message}`));
+        }
+        if (cancelled) return;
         taskFailures.inc(labels);
-        if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError)) {
+        if (final) {
           taskDeadLetters.inc(labels);
-          this.logger.warn(`${processor.queue} task ${job.id} is a dead letter: ${error.message}`);
+          this.logger.warn(`${processor.queue} task ${job?.id} is a dead letter: ${error.message}`);
         }
       });
       this.workers.push(worker);

@@ -49,6 +49,18 @@ export class AuthRepository {
     return row && { keyId: row.key_id, userId: row.user_id, role: row.role };
   }
 
+  /** The user and one of their keys, read now: undefined when the user is gone or the key was revoked. */
+  async findPrincipal(userId: string, keyId: string): Promise<Principal | undefined> {
+    const rows: { key_id: string; user_id: string; role: Role }[] = await this.db.query(
+      `SELECT k.id AS key_id, u.id AS user_id, u.role
+         FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.id = $1 AND u.id = $2 AND k.revoked_at IS NULL`,
+      [keyId, userId],
+    );
+    const row = rows[0];
+    return row && { keyId: row.key_id, userId: row.user_id, role: row.role };
+  }
+
   async insertUser(m: EntityManager, name: string, role: Role): Promise<UserRow> {
     const rows: UserRow[] = await m.query(
       'INSERT INTO users (name, role) VALUES ($1, $2) RETURNING id, name, role, created_at',

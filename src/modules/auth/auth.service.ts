@@ -81,6 +81,14 @@ export class AuthService {
     return principal;
   }
 
+  /**
+   * Who acts with a key that was used earlier (a queued task's submitter), read afresh rather than
+   * from the cache: undefined once the key is revoked or the user gone.
+   */
+  principalOf(userId: string, keyId: string): Promise<Principal | undefined> {
+    return this.repository.findPrincipal(userId, keyId);
+  }
+
   async createUser(name: string, role: Role): Promise<UserView> {
     const user = await this.repository.transaction(async (m) => {
       const created = await this.repository.insertUser(m, name, role);

@@ -4,9 +4,10 @@ import { escapeLiteral, type Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { retryOnConflict } from '../../database/conflict-retry';
+import type { LockedAccount } from './domain/ledger-screen';
 import { baselineChanges } from './domain/movements';
 import { assertStorable } from './domain/postings';
-import type { LedgerName, PlannedTransaction, TransactionKind } from './domain/ledger.types';
+import type { LedgerName, PlannedTransaction, Pocket, TransactionKind } from './domain/ledger.types';
 import { alreadyReversed, idempotencyKeyReused, ledgerRefusal } from './transactions.errors';
 
 export interface LedgerRequest {
@@ -198,6 +199,22 @@ export class LedgerRepository {
     } catch (error) {
       throw this.translate(error, requests);
     }
+  }
+
+  /**
+   * Locks accounts as ledger_post does (ascending id order) and reads what its guards check, for a
+   * writer that screens many transactions before posting them in the same database transaction.
+   */
+  async lockAccounts(m: EntityManager, ids: string[]): Promise<Map<string, LockedAccount>> {
+    if (ids.length === 0) return new Map();
+    const rows: (Omit<LockedAccount, Pocket> & Record<Pocket, string>)[] = await m.query(
+      `SELECT id, status, cash::text, contracts::text, leaps::text, buffer_bp AS "bufferBp"
+           FROM accounts WHERE id = ANY ($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [[...new Set(ids)]],
+    );
+    return new Map(
+      rows.map((r) => [r.id, { ...r, cash: BigInt(r.cash), contracts: BigInt(r.contracts), leaps: BigInt(r.leaps) }]),
+    );
   }
 
   private translate(error: unknown, requests: LedgerRequest[]): unknown {

@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AsyncTasksModule } from '../async-tasks/async-tasks.module';
 import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
+import { ImportHousekeeping } from './imports/import-housekeeping.service';
+import { ImportRunner } from './imports/import-runner.service';
 import { ImportProcessor } from './imports/import.processor';
 import { ImportsController } from './imports/imports.controller';
 import { ImportsRepository } from './imports/imports.repository';
@@ -18,7 +21,7 @@ import { PortfolioOpeningController } from './portfolio-opening.controller';
 import { PortfolioOpeningService } from './portfolio-opening.service';
 
 @Module({
-  imports: [AccountsModule, AuditModule, AsyncTasksModule],
+  imports: [AccountsModule, AuditModule, AuthModule, AsyncTasksModule],
   controllers: [PortfolioOpeningController, MovementsController, ImportsController, LedgerVerificationController],
   providers: [
     LedgerRepository,
@@ -27,6 +30,8 @@ import { PortfolioOpeningService } from './portfolio-opening.service';
     PortfolioOpeningService,
     ImportsRepository,
     ImportsService,
+    ImportRunner,
+    ImportHousekeeping,
     ImportProcessor,
     LedgerVerificationRepository,
     LedgerVerificationService,
