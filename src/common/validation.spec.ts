@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { nestedDeeperThan } from './validation';
 
 const arrays = (depth: number) => JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown;
@@ -16,6 +17,7 @@ describe(nestedDeeperThan.name, () => {
     ['33 nested objects past 32', objects(33), 32, true],
     ['a deep value beside shallow ones', { a: 1, b: [2, 3], c: arrays(40) }, 32, true],
     ['100,000 nested arrays (no recursion)', arrays(100_000), 32, true],
+    ['an unread body stream (not parsed input)', Readable.from(['a', 'b']), 1, false],
   ])('%s', (_, value, limit, deeper) => {
     expect(nestedDeeperThan(value, limit)).toBe(deeper);
   });

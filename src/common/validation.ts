@@ -8,16 +8,25 @@ import { FieldError, validationError } from '@app/errors';
  */
 export const MAX_NESTING = 32;
 
-/** Whether objects and arrays sit more than `limit` deep in the value (walked without recursion). */
+/**
+ * Whether parsed JSON (plain objects and arrays) sits more than `limit` deep in the value, walked
+ * without recursion. Anything else (the import route's unread body stream) is not parsed input.
+ */
 export function nestedDeeperThan(value: unknown, limit: number): boolean {
   const pending: [unknown, number][] = [[value, 1]];
   while (pending.length > 0) {
     const [current, depth] = pending.pop()!;
-    if (current === null || typeof current !== 'object') continue;
+    if (!isParsedJson(current)) continue;
     if (depth > limit) return true;
     for (const child of Object.values(current)) pending.push([child, depth + 1]);
   }
   return false;
+}
+
+function isParsedJson(value: unknown): value is object {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return Array.isArray(value) || prototype === Object.prototype || prototype === null;
 }
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
