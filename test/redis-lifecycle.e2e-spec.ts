@@ -1,5 +1,6 @@
-import { startTestApp, TestApp } from '@app/testing';
+import { bearer, eventually, startTestApp, TestApp, watchResources } from '@app/testing';
 import { startRedis, type PrivateRedis } from '../scripts/private-servers';
+import { QueueRegistry } from '../src/modules/async-tasks/queue-registry.service';
 import { CacheService } from '../src/modules/caching/cache.service';
 import { L2_CLIENT_NAME } from '../src/modules/caching/l2-store';
 
@@ -42,4 +43,81 @@ describe('Redis connections across restarts and shutdowns (e2e)', () => {
     expect((await connections()).filter((line) => line.includes(`name=${L2_CLIENT_NAME}`))).toEqual([]);
     expect(await connections()).toEqual([]);
   });
+
+  const submit = async (body: object = { mode: 'noop' }) =>
+    (await t!.http.post('/v1/admin/tasks/diagnostics').set(bearer(t!.adminKey)).send(body).expect(202)).body
+      .id as string;
+  const completed = (id: string) =>
+    eventually(
+      async () => {
+        const res = await t!.http.get(`/v1/tasks/${id}`).set(bearer(t!.adminKey));
+        return res.status === 200 && res.body.state === 'completed' ? true : undefined;
+      },
+      `task ${id} to complete`,
+      20_000,
+    );
+  const schedulers = async () => {
+    const registry = t!.app.get(QueueRegistry);
+    const ids = await Promise.all(
+      (['growth', 'reinvestments'] as const).map(async (q) =>
+        (await registry.get(q).getJobSchedulers()).map((s) => s.key),
+      ),
+    );
+    return ids.flat().sort();
+  };
+
+  it('runs tasks and keeps its job schedulers after Redis restarts empty, then closes leaving nothing behind', async () => {
+    const watch = watchResources(['bullmq', 'ioredis', '@redis/client']);
+    try {
+      t = await startTestApp('redislife', { env: { REDIS_URL: redis.url } });
+      await completed(await submit());
+      await eventually(async () => ((await schedulers()).length === 2 ? true : undefined), 'the schedulers');
+      expect(await schedulers()).toEqual(['growth-scan', 'reinvest-quarterly']);
+
+      // A task running while Redis goes away; Redis comes back with nothing in it.
+      await submit({ mode: 'wait', durationMs: 2_000 });
+      await redis.kill();
+      await new Promise((r) => setTimeout(r, 1_500));
+      await redis.start();
+
+      const after = await eventually(async () => {
+        const res = await t!.http.post('/v1/admin/tasks/diagnostics').set(bearer(t!.adminKey)).send({ mode: 'noop' });
+        return res.status === 202 ? (res.body.id as string) : undefined;
+      }, 'a task to be accepted after the restart');
+      await completed(after);
+      await eventually(
+        async () => ((await schedulers()).length === 2 ? true : undefined),
+        'the schedulers to be declared again',
+      );
+
+      expect(await close()).toBeLessThan(5_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await connections()).toEqual([]);
+      expect(watch.alive()).toEqual([]);
+    } finally {
+      watch.stop();
+    }
+  }, 90_000);
+
+  it('closes promptly while Redis is down, its workers leaving no timer or socket behind', async () => {
+    const watch = watchResources(['bullmq', 'ioredis', '@redis/client']);
+    try {
+      t = await startTestApp('redislife', { env: { REDIS_URL: redis.url } });
+      await completed(await submit());
+      await redis.kill();
+      await new Promise((r) => setTimeout(r, 1_000));
+
+      expect(await close()).toBeLessThan(5_000);
+      // A blocking read abandoned by the close ends with its watchdog (its block time plus a
+      // second, at most 11 s); a lock renewal timer would never end.
+      await eventually(
+        () => Promise.resolve(watch.alive().length === 0 ? true : undefined),
+        'the workers’ timers to end',
+        15_000,
+      ).catch(() => undefined);
+      expect(watch.alive()).toEqual([]);
+    } finally {
+      watch.stop();
+    }
+  }, 60_000);
 });

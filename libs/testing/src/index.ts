@@ -4,3 +4,4 @@ export * from './api';
 export * from './eventually';
 export * from './ports';
 export * from './sink';
+export * from './resources';

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FlowProducer } from 'bullmq';
 import { currentContext } from '../../common/request-context';
+import { RedisService } from '../../infrastructure/redis.service';
 import { uuid7 } from '../../common/uuid7';
 import { QueueRegistry } from './queue-registry.service';
 import type { QueueName, QueuePayloads, TaskData } from './queues';
@@ -40,9 +41,19 @@ export interface Schedule {
 export class TasksProducer {
   private readonly logger = new Logger(TasksProducer.name);
   private readonly flows: FlowProducer;
+  /** The recurring tasks this instance declared, by id: each declares itself again. */
+  private readonly schedules = new Map<string, () => Promise<void>>();
 
-  constructor(private readonly registry: QueueRegistry) {
+  constructor(
+    private readonly registry: QueueRegistry,
+    redis: RedisService,
+  ) {
     this.flows = registry.flowProducer();
+    // A Redis that restarts without its data has lost every job scheduler: declare them again
+    // on each reconnection (an upsert: declaring one that exists changes nothing).
+    redis.client.on('ready', () => {
+      for (const declare of this.schedules.values()) void declare();
+    });
   }
 
   async add<Q extends QueueName>(queue: Q, name: string, payload: QueuePayloads[Q], options: AddOptions = {}) {
@@ -70,20 +81,23 @@ export class TasksProducer {
   }
 
   /**
-   * Declares (or updates) a recurring task; it runs once per occurrence however many instances
-   * declare it. Start-up does not wait for it: with Redis unreachable BullMQ waits for a
+   * Declares (or updates) a recurring task, again after each Redis reconnection; it runs once per
+   * occurrence however many instances declare it. Start-up does not wait for it: with Redis unreachable BullMQ waits for a
    * connection, and readiness (not start-up) is where that shows.
    */
   schedule<Q extends QueueName>(queue: Q, schedule: Schedule, name: string, payload: QueuePayloads[Q]): void {
     const { jobId: _ignored, ...opts } = this.jobOptions(queue, {});
-    this.registry
-      .get(queue)
-      .upsertJobScheduler(
-        schedule.id,
-        { pattern: schedule.pattern, tz: schedule.tz },
-        { name, data: this.data(payload, {}), opts },
-      )
-      .catch((error: Error) => this.logger.warn(`schedule ${schedule.id} not declared: ${error.message}`));
+    const template = { name, data: this.data(payload, {}), opts };
+    const declare = () =>
+      this.registry
+        .get(queue)
+        .upsertJobScheduler(schedule.id, { pattern: schedule.pattern, tz: schedule.tz }, template)
+        .then(
+          () => undefined,
+          (error: Error) => this.logger.warn(`schedule ${schedule.id} not declared: ${error.message}`),
+        );
+    this.schedules.set(schedule.id, declare);
+    void declare();
   }
 
   /**

@@ -90,14 +90,20 @@ export class WorkersService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Lets running jobs finish. A worker that cannot close in time (Redis unreachable: BullMQ then
-   * waits for a connection that never comes) is told to disconnect and not waited for; its jobs
-   * are picked up again by another worker once their lock expires.
+   * Lets running jobs finish. With Redis unreachable, a polite close would wait for a connection
+   * that may never come, while its lock renewal timers keep the process alive: the worker is
+   * closed by force instead, and the jobs it ran are taken over by another worker once their lock
+   * lapses. A worker that still cannot close in time (Redis lost mid-way) is told to disconnect.
    */
   async onApplicationShutdown(): Promise<void> {
+    const reachable = this.redis.client.status === 'ready';
     await Promise.all(
       this.workers.map((w) =>
-        settleWithin(w.close(), this.config.shutdownGraceMs, () => void w.disconnect().catch(() => undefined)),
+        settleWithin(
+          w.close(!reachable),
+          this.config.shutdownGraceMs,
+          () => void w.disconnect().catch(() => undefined),
+        ),
       ),
     );
   }
