@@ -54,6 +54,9 @@ export class WorkersService implements OnApplicationBootstrap, OnApplicationShut
         // expires the job is stalled and runs again on another worker.
         lockDuration: this.config.lockDurationMs,
         stalledInterval: this.config.lockDurationMs,
+        // Processors are idempotent, so a job whose worker died runs again up to its attempts
+        // (BullMQ's default fails it for good at its second stall: two crashes, one lost import).
+        maxStalledCount: settings.attempts,
       });
       worker.on('error', (error) => this.logger.warn(`${processor.queue} worker: ${error.message}`));
       const labels = { queue: processor.queue };
