@@ -120,4 +120,27 @@ describe('Redis connections across restarts and shutdowns (e2e)', () => {
       watch.stop();
     }
   }, 60_000);
+
+  it('closes promptly just after Redis came back, while its workers may still be reconnecting', async () => {
+    const watch = watchResources(['bullmq', 'ioredis', '@redis/client']);
+    try {
+      t = await startTestApp('redislife', { env: { REDIS_URL: redis.url } });
+      await completed(await submit());
+      await redis.kill();
+      await new Promise((r) => setTimeout(r, 4_000)); // long enough for reconnection delays to grow
+      await redis.start();
+      await new Promise((r) => setTimeout(r, 300));
+
+      expect(await close()).toBeLessThan(5_000);
+      await eventually(
+        () => Promise.resolve(watch.alive().length === 0 ? true : undefined),
+        'the workers’ timers to end',
+        15_000,
+      ).catch(() => undefined);
+      expect(watch.alive()).toEqual([]);
+      expect(await connections()).toEqual([]);
+    } finally {
+      watch.stop();
+    }
+  }, 60_000);
 });
