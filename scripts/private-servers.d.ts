@@ -6,7 +6,7 @@ export interface PrivatePostgres {
   port: number;
   dir: string;
   url(database?: string): string;
-  restart(mode?: 'fast' | 'immediate' | 'smart'): void;
+  restart(mode?: 'fast' | 'immediate' | 'smart'): Promise<void>;
   stop(mode?: 'fast' | 'immediate' | 'smart'): void;
   destroy(): void;
 }
@@ -26,4 +26,4 @@ export interface PrivateRedis {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
-export function startRedis(options?: { port?: number }): Promise<PrivateRedis>;
+export function startRedis(options?: { port?: number; persistent?: boolean }): Promise<PrivateRedis>;

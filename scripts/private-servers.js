@@ -7,7 +7,7 @@
  *   const pg = await startPostgres();   pg.url('postgres'), pg.restart('immediate'), pg.stop()
  *   const redis = await startRedis();   redis.url, redis.cli('DEBUG', 'SLEEP', '3'), redis.restart(), redis.stop()
  */
-const { execFileSync, spawn, spawnSync } = require('node:child_process');
+const { execFile, execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -70,12 +70,12 @@ async function startPostgres({ port, maxConnections = 100, settings = [] } = {})
     const id = (flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
     fs.chownSync(dir, id('-u'), id('-g'));
   }
-  const pg = (program, args, timeout = 60_000) => {
-    const [file, argv] = isRoot()
+  const command = (program, args) =>
+    isRoot()
       ? ['runuser', ['-u', 'postgres', '--', path.join(bin, program), ...args]]
       : [path.join(bin, program), args];
-    return execFileSync(file, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout });
-  };
+  const pg = (program, args) =>
+    execFileSync(...command(program, args), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   const serverPort = port ?? (await freePort());
   pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const options = [
@@ -95,9 +95,15 @@ async function startPostgres({ port, maxConnections = 100, settings = [] } = {})
     dir,
     /** The URL of database `database` on this server. */
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${serverPort}/${database}`,
-    /** `pg_ctl restart` (its options are kept): `immediate` drops every connection at once, `fast` rolls back first. */
+    /**
+     * `pg_ctl restart` (its options are kept), without blocking the caller's event loop:
+     * `immediate` drops every connection at once, `fast` rolls back what runs first.
+     */
     restart(mode = 'fast') {
-      ctl(['-m', mode, 'restart']);
+      const args = ['-D', data, '-l', log, '-w', '-t', '60', '-m', mode, 'restart'];
+      return new Promise((resolve, reject) =>
+        execFile(...command('pg_ctl', args), { timeout: 60_000 }, (error) => (error ? reject(error) : resolve())),
+      );
     },
     stop(mode = 'immediate') {
       if (running) ctl(['-m', mode, 'stop']);
@@ -125,12 +131,15 @@ function redisAnswers(port) {
 }
 
 /**
- * Starts redis-server as a child process on a free port (nothing persisted). DEBUG is enabled
- * for local connections, so that a suite can stall it (`DEBUG SLEEP`). `restart()` starts it
- * again on the same port, as an empty server: a Redis restart without persistence.
+ * Starts redis-server as a child process on a free port. DEBUG is enabled for local connections,
+ * so that a suite can stall it (`DEBUG SLEEP`). `restart()` starts it again on the same port:
+ * empty by default, or with what it held when `persistent` (an append-only file, as production
+ * runs it: a killed server loses nothing it acknowledged).
  */
-async function startRedis({ port } = {}) {
+async function startRedis({ port, persistent = false } = {}) {
   const serverPort = port ?? (await freePort());
+  const dir = persistent ? fs.mkdtempSync(path.join(os.tmpdir(), 'alluse-redis-')) : undefined;
+  const persistence = dir ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   let child;
   let exited;
   const launch = async () => {
@@ -143,8 +152,7 @@ async function startRedis({ port } = {}) {
         '127.0.0.1',
         '--save',
         '',
-        '--appendonly',
-        'no',
+        ...persistence,
         '--enable-debug-command',
         'local',
       ],
@@ -185,7 +193,10 @@ async function startRedis({ port } = {}) {
     async start() {
       if (!this.running) await launch();
     },
-    stop: () => kill('SIGKILL'),
+    async stop() {
+      await kill('SIGKILL');
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
