@@ -1,4 +1,4 @@
-import { bearer, eventually, startTestApp, TestApp, watchResources } from '@app/testing';
+import { bearer, eventually, type ResourceWatch, startTestApp, TestApp, watchResources } from '@app/testing';
 import { startRedis, type PrivateRedis } from '../scripts/private-servers';
 import { QueueRegistry } from '../src/modules/async-tasks/queue-registry.service';
 import { CacheService } from '../src/modules/caching/cache.service';
@@ -66,9 +66,33 @@ describe('Redis connections across restarts and shutdowns (e2e)', () => {
     return ids.flat().sort();
   };
 
-  it('runs tasks and keeps its job schedulers after Redis restarts empty, then closes leaving nothing behind', async () => {
+  /** A case with the timers and sockets of the Redis clients watched. */
+  const watching = (body: (watch: ResourceWatch) => Promise<void>) => async () => {
     const watch = watchResources(['bullmq', 'ioredis', '@redis/client']);
     try {
+      await body(watch);
+    } finally {
+      watch.stop();
+    }
+  };
+  /**
+   * Closes the app promptly, and checks that nothing of its Redis clients is left once a blocking
+   * read abandoned by the close has ended with its watchdog (its block time plus a second, at most
+   * 11 s); a lock renewal timer would never end.
+   */
+  const closesLeavingNothing = async (watch: ResourceWatch) => {
+    expect(await close()).toBeLessThan(5_000);
+    await eventually(
+      () => Promise.resolve(watch.alive().length === 0 ? true : undefined),
+      'the workers’ timers to end',
+      15_000,
+    ).catch(() => undefined);
+    expect(watch.alive()).toEqual([]);
+  };
+
+  it(
+    'runs tasks and keeps its job schedulers after Redis restarts empty, then closes leaving nothing behind',
+    watching(async (watch) => {
       t = await startTestApp('redislife', { env: { REDIS_URL: redis.url } });
       await completed(await submit());
       await eventually(async () => ((await schedulers()).length === 2 ? true : undefined), 'the schedulers');
@@ -90,57 +114,36 @@ describe('Redis connections across restarts and shutdowns (e2e)', () => {
         'the schedulers to be declared again',
       );
 
-      expect(await close()).toBeLessThan(5_000);
-      await new Promise((r) => setTimeout(r, 500));
+      await closesLeavingNothing(watch);
       expect(await connections()).toEqual([]);
-      expect(watch.alive()).toEqual([]);
-    } finally {
-      watch.stop();
-    }
-  }, 90_000);
+    }),
+    90_000,
+  );
 
-  it('closes promptly while Redis is down, its workers leaving no timer or socket behind', async () => {
-    const watch = watchResources(['bullmq', 'ioredis', '@redis/client']);
-    try {
+  it(
+    'closes promptly while Redis is down, its workers leaving no timer or socket behind',
+    watching(async (watch) => {
       t = await startTestApp('redislife', { env: { REDIS_URL: redis.url } });
       await completed(await submit());
       await redis.kill();
       await new Promise((r) => setTimeout(r, 1_000));
+      await closesLeavingNothing(watch);
+    }),
+    60_000,
+  );
 
-      expect(await close()).toBeLessThan(5_000);
-      // A blocking read abandoned by the close ends with its watchdog (its block time plus a
-      // second, at most 11 s); a lock renewal timer would never end.
-      await eventually(
-        () => Promise.resolve(watch.alive().length === 0 ? true : undefined),
-        'the workers’ timers to end',
-        15_000,
-      ).catch(() => undefined);
-      expect(watch.alive()).toEqual([]);
-    } finally {
-      watch.stop();
-    }
-  }, 60_000);
-
-  it('closes promptly just after Redis came back, while its workers may still be reconnecting', async () => {
-    const watch = watchResources(['bullmq', 'ioredis', '@redis/client']);
-    try {
+  it(
+    'closes promptly just after Redis came back, while its workers may still be reconnecting',
+    watching(async (watch) => {
       t = await startTestApp('redislife', { env: { REDIS_URL: redis.url } });
       await completed(await submit());
       await redis.kill();
       await new Promise((r) => setTimeout(r, 4_000)); // long enough for reconnection delays to grow
       await redis.start();
       await new Promise((r) => setTimeout(r, 300));
-
-      expect(await close()).toBeLessThan(5_000);
-      await eventually(
-        () => Promise.resolve(watch.alive().length === 0 ? true : undefined),
-        'the workers’ timers to end',
-        15_000,
-      ).catch(() => undefined);
-      expect(watch.alive()).toEqual([]);
+      await closesLeavingNothing(watch);
       expect(await connections()).toEqual([]);
-    } finally {
-      watch.stop();
-    }
-  }, 60_000);
+    }),
+    60_000,
+  );
 });
