@@ -113,13 +113,12 @@ describe('alerting end to end (Prometheus, Alertmanager, receiver)', () => {
     const bPort = await freePort();
     await b.app.listen(bPort, '127.0.0.1');
 
-    // A, the scraped one, on a Redis of its own that the test kills. No queue workers: workers that
-    // live through a Redis restart keep timers that hold Jest open (a known issue).
+    // A, the scraped one, with its queue workers, on a Redis of its own that the test kills.
     redisPort = await freePort();
     await startRedis();
     a = await startTestApp('alerting', {
       databaseName: b.databaseName,
-      env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, TASKS_RUN_WORKERS: 'false' },
+      env: { REDIS_URL: `redis://127.0.0.1:${redisPort}` },
     });
     const aPort = await freePort();
     await a.app.listen(aPort, '127.0.0.1');

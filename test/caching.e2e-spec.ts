@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import {
   bearer,
   createUser,
   eventually,
-  freePort,
   grant,
   ledgerViolations,
   openPortfolio,
@@ -14,6 +12,7 @@ import {
 } from '@app/testing';
 import { PortfolioAccessService } from '../src/modules/accounts/portfolio-access.service';
 import { CacheService } from '../src/modules/caching/cache.service';
+import { startRedis, type PrivateRedis } from '../scripts/private-servers';
 
 const cents = (amount: string) => BigInt(amount.replace('.', ''));
 
@@ -392,38 +391,18 @@ describe('caching (e2e)', () => {
   });
 
   describe('Redis stopped and restarted during a read/write workload', () => {
-    let redis: ChildProcess | undefined;
+    let redis: PrivateRedis | undefined;
     let app: TestApp;
-    let port: number;
-
-    const startRedis = async () => {
-      redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-      await eventually(async () => {
-        const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: 'ignore' });
-        const code = await new Promise((r) => probe.on('exit', r));
-        return code === 0 ? true : undefined;
-      }, 'redis to start');
-    };
-    const stopRedis = async () => {
-      const exited = new Promise((r) => redis!.on('exit', r));
-      redis!.kill('SIGKILL');
-      await exited;
-    };
 
     afterAll(async () => {
       await app?.close();
-      if (redis && redis.exitCode === null) await stopRedis();
+      await redis?.stop();
     });
 
     it('answers every request without error, and correctly once Redis is back', async () => {
-      port = await freePort();
-      await startRedis();
-      app = await startTestApp('caching', {
-        databaseName: t.databaseName,
-        // An API instance: queue workers that lived through the restart are another subject (they
-        // recover, but can take a lock period to close).
-        env: { REDIS_URL: `redis://127.0.0.1:${port}`, TASKS_RUN_WORKERS: 'false' },
-      });
+      redis = await startRedis();
+      // With its queue workers: they live through the restart too, and close promptly after it.
+      app = await startTestApp('caching', { databaseName: t.databaseName, env: { REDIS_URL: redis.url } });
       const p = await openPortfolio(app, manager.key, { name: 'redis down', initialCapital: '1000.00' });
       let expected = cents('300.00');
       const statuses: number[] = [];
@@ -440,9 +419,9 @@ describe('caching (e2e)', () => {
       };
 
       for (let i = 0; i < 5; i++) await round();
-      await stopRedis();
+      await redis.kill();
       for (let i = 0; i < 10; i++) await round();
-      await startRedis();
+      await redis.start();
       await eventually(
         async () => ((await cacheStats(app)).redis === 'up' ? true : undefined),
         'the cache to reconnect',

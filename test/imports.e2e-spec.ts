@@ -449,6 +449,32 @@ describe('bulk import (e2e)', () => {
       expect((await send(file, 'bad key with spaces').expect(400)).body.code).toBe('INVALID_IDEMPOTENCY_KEY');
       expect(await count('SELECT count(*)::int AS n FROM imports WHERE portfolio_id = $1', [p.id])).toBe(2);
     });
+    it('runs a refused import when it is resubmitted with its key, though its task reached the queue late and failed', async () => {
+      // The first submission's enqueue timed out (503, the import refused), but its job landed in
+      // Redis afterwards, ran, found the import refused and failed. The client's retry with the
+      // same key must run the import, not point at that failed task.
+      const p = await openPortfolio(t, manager.key, { name: 'Late task', initialCapital: '1000.00' });
+      const file = premiums(p.rev, 3, '1.00');
+      const send = () => submit(p.id, 'application/x-ndjson', file).set('Idempotency-Key', 'late-task');
+      const queue = t.app.get(QueueRegistry).get('imports');
+      await queue.pause();
+      let first;
+      try {
+        first = await send().expect(202);
+        await t.db.query("UPDATE imports SET state = 'refused', finished_at = now() WHERE id = $1", [
+          first.body.importId,
+        ]);
+      } finally {
+        await queue.resume();
+      }
+      expect((await finished(first.body.id)).error).toMatch(/^IMPORT_NOT_RUNNABLE: /);
+
+      const retried = await send().expect(202);
+
+      expect(retried.body).toEqual(first.body);
+      expect((await report(retried.body.id)).result).toMatchObject({ accepted: 3, duplicates: 0 });
+      expect(await movements(p.id)).toBe(3);
+    });
   });
 
   describe('the submitter losing access before the task runs', () => {

@@ -54,6 +54,25 @@ describe(sendProblem.name, () => {
     expect(JSON.stringify(sent.body)).not.toContain('secret internals');
   });
 
+  it('answers a lost database connection with 503 DATABASE_UNAVAILABLE and Retry-After, logged as a warning', () => {
+    const headers: Record<string, string> = {};
+    const sent: { status?: number; body?: any } = {};
+    const reply = {
+      header: (name: string, value: string) => ((headers[name] = value), reply),
+      status: (status: number) => ((sent.status = status), reply),
+      send: (body: unknown) => ((sent.body = body), reply),
+    };
+    const logged: string[] = [];
+    const logger = { error: (t: string) => logged.push(`error ${t}`), warn: (t: string) => logged.push(`warn ${t}`) };
+    const lost = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    sendProblem({ id: 'c4' } as unknown as FastifyRequest, reply as unknown as FastifyReply, lost, logger);
+    expect(sent.status).toBe(503);
+    expect(sent.body).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE', retryAfterSeconds: 2 });
+    expect(headers['retry-after']).toBe('2');
+    expect(logged).toEqual(['warn DATABASE_UNAVAILABLE: the database is not reachable right now; retry later']);
+    expect(JSON.stringify(sent.body)).not.toContain('administrator');
+  });
+
   it('logs nothing for a 4xx', () => {
     expect(send(new AppError('not_found', 'ACCOUNT_NOT_FOUND', 'no')).logged).toEqual([]);
   });

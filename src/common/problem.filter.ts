@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorKind } from '@app/errors';
+import { databaseUnavailable, isDatabaseUnavailable } from '../database/database.errors';
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   validation: 400,
@@ -127,6 +128,8 @@ export function sendProblem(
   error: unknown,
   logger: Pick<Logger, 'error' | 'warn'>,
 ) {
+  // A lost database is a state the client can wait out (retrying with its Idempotency-Key), not a bug.
+  if (isDatabaseUnavailable(error)) error = databaseUnavailable();
   const problem = toProblem(error, String(request.id));
   if (typeof problem.retryAfterSeconds === 'number')
     void reply.header('retry-after', String(problem.retryAfterSeconds));

@@ -8,3 +8,4 @@ export * from './redis-server';
 export * from './cast';
 export * from './routes';
 export * from './problems';
+export * from './resources';

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FlowProducer } from 'bullmq';
 import { AppError } from '@app/errors';
 import { currentContext } from '../../common/request-context';
+import { RedisService } from '../../infrastructure/redis.service';
 import { uuid7 } from '../../common/uuid7';
 import { within } from '../../common/with-timeout';
 import { tasksConfig, type TasksConfig } from '../../config/configuration';
@@ -31,6 +32,12 @@ export interface AddOptions {
    * one more is kept to run after it (so a change during the run is never missed).
    */
   deduplicate?: string;
+  /**
+   * With `jobId`: a job of that id that has already finished (completed or failed) is removed
+   * first, so that adding it runs the work again. For resubmitting work whose first submission was
+   * refused but whose job reached the queue late and failed.
+   */
+  rerun?: boolean;
 }
 
 /** A recurring task: BullMQ keeps one scheduler per id in Redis, so every instance may declare it. */
@@ -46,17 +53,26 @@ export interface Schedule {
 export class TasksProducer {
   private readonly logger = new Logger(TasksProducer.name);
   private readonly flows: FlowProducer;
+  /** The recurring tasks this instance declared, by id: each declares itself again. */
+  private readonly schedules = new Map<string, () => Promise<void>>();
 
   constructor(
     private readonly registry: QueueRegistry,
     @Inject(tasksConfig.KEY) private readonly config: TasksConfig,
+    redis: RedisService,
   ) {
     this.flows = registry.flowProducer();
+    // A Redis that restarts without its data has lost every job scheduler: declare them again
+    // on each reconnection (an upsert: declaring one that exists changes nothing).
+    redis.client.on('ready', () => {
+      for (const declare of this.schedules.values()) void declare();
+    });
   }
 
   async add<Q extends QueueName>(queue: Q, name: string, payload: QueuePayloads[Q], options: AddOptions = {}) {
     return this.withinTimeout(async () => {
       await this.admit(queue);
+      await this.clearFinished(queue, options);
       const job = await this.registry
         .get(queue)
         .add(name, this.data(payload, options), this.jobOptions(queue, options));
@@ -83,20 +99,23 @@ export class TasksProducer {
   }
 
   /**
-   * Declares (or updates) a recurring task; it runs once per occurrence however many instances
-   * declare it. Start-up does not wait for it: with Redis unreachable BullMQ waits for a
+   * Declares (or updates) a recurring task, again after each Redis reconnection; it runs once per
+   * occurrence however many instances declare it. Start-up does not wait for it: with Redis unreachable BullMQ waits for a
    * connection, and readiness (not start-up) is where that shows.
    */
   schedule<Q extends QueueName>(queue: Q, schedule: Schedule, name: string, payload: QueuePayloads[Q]): void {
     const { jobId: _ignored, ...opts } = this.jobOptions(queue, {});
-    this.registry
-      .get(queue)
-      .upsertJobScheduler(
-        schedule.id,
-        { pattern: schedule.pattern, tz: schedule.tz },
-        { name, data: this.data(payload, {}), opts },
-      )
-      .catch((error: Error) => this.logger.warn(`schedule ${schedule.id} not declared: ${error.message}`));
+    const template = { name, data: this.data(payload, {}), opts };
+    const declare = () =>
+      this.registry
+        .get(queue)
+        .upsertJobScheduler(schedule.id, { pattern: schedule.pattern, tz: schedule.tz }, template)
+        .then(
+          () => undefined,
+          (error: Error) => this.logger.warn(`schedule ${schedule.id} not declared: ${error.message}`),
+        );
+    this.schedules.set(schedule.id, declare);
+    void declare();
   }
 
   /**
@@ -110,6 +129,9 @@ export class TasksProducer {
     return this.withinTimeout(async () => {
       await this.admit(after.queue);
       await this.admit(followUp.queue);
+      // The follow-up first: removing a parent removes its children with it.
+      await this.clearFinished(followUp.queue, followUp.options ?? {});
+      await this.clearFinished(after.queue, after.options ?? {});
       const node = await this.flows.add({
         queueName: followUp.queue,
         name: followUp.name,
@@ -147,6 +169,13 @@ export class TasksProducer {
       this.logger.warn(`task not queued: ${(error as Error).message}`);
       throw queueUnavailable(UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
+  }
+
+  private async clearFinished(queue: QueueName, options: AddOptions): Promise<void> {
+    if (!options.rerun || !options.jobId) return;
+    const q = this.registry.get(queue);
+    const state = await q.getJobState(options.jobId);
+    if (state === 'completed' || state === 'failed') await q.remove(options.jobId);
   }
 
   /** Backpressure: past its waiting limit, a queue takes no more tasks for a while. */

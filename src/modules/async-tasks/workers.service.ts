@@ -7,7 +7,7 @@ import { DiagnosticProcessor } from './processors/diagnostic.processor';
 import { NotificationProcessor } from './processors/notification.processor';
 import { QueueRegistry } from './queue-registry.service';
 import { TaskProcessor, TaskProcessors } from './task-processors';
-import { settleWithin } from '../../common/with-timeout';
+import { settleWithin, valueWithin } from '../../common/with-timeout';
 import { TaskContext } from './task-context';
 import { NonRetryableError, wasCancelled } from './tasks.errors';
 import { taskDeadLetters, taskDuration, taskFailures } from '../monitoring/metrics';
@@ -16,6 +16,8 @@ import { taskDeadLetters, taskDuration, taskFailures } from '../monitoring/metri
 const PERMANENT_KINDS = new Set(['validation', 'not_found', 'forbidden', 'unprocessable', 'conflict']);
 /** Thrown to park a job (delayed, waiting for its children), not to fail it: the attempt does not count. */
 const PARKING_ERRORS = new Set(['DelayedError', 'WaitingError', 'WaitingChildrenError']);
+/** How long shutting down waits for a worker's connections to be up again (one reconnection delay). */
+const RECONNECT_WAIT_MS = 2_500;
 
 /**
  * Runs one BullMQ worker per queue in this process, with the queue's concurrency, when workers
@@ -52,6 +54,9 @@ export class WorkersService implements OnApplicationBootstrap, OnApplicationShut
         // expires the job is stalled and runs again on another worker.
         lockDuration: this.config.lockDurationMs,
         stalledInterval: this.config.lockDurationMs,
+        // Processors are idempotent, so a job whose worker died runs again up to its attempts
+        // (BullMQ's default fails it for good at its second stall: two crashes, one lost import).
+        maxStalledCount: settings.attempts,
       });
       worker.on('error', (error) => this.logger.warn(`${processor.queue} worker: ${error.message}`));
       const labels = { queue: processor.queue };
@@ -96,15 +101,32 @@ export class WorkersService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Lets running jobs finish. A worker that cannot close in time (Redis unreachable: BullMQ then
-   * waits for a connection that never comes) is told to disconnect and not waited for; its jobs
-   * are picked up again by another worker once their lock expires.
+   * Lets running jobs finish. A polite close first ends the worker's blocking connection and waits
+   * for it to end, which never happens while that connection is waiting to reconnect (Redis down,
+   * or just back): the close would hang, and its lock renewal and stall check timers would keep
+   * the process alive for good. So a worker whose connections are not both up within a moment is
+   * closed by force; the jobs it ran are taken over by another worker once their lock lapses. One
+   * that still cannot close in time (Redis lost mid-way) is told to disconnect.
    */
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(
-      this.workers.map((w) =>
-        settleWithin(w.close(), this.config.shutdownGraceMs, () => void w.disconnect().catch(() => undefined)),
-      ),
+      this.workers.map(async (w) => {
+        const polite = await this.connected(w);
+        const disconnect = () => void w.disconnect().catch(() => undefined);
+        await settleWithin(w.close(!polite), this.config.shutdownGraceMs, disconnect);
+      }),
     );
+  }
+
+  /** Whether both of the worker's connections are up, waiting a moment for them (they retry every 2 s at most). */
+  private async connected(w: Worker): Promise<boolean> {
+    const backend = w.getBackend();
+    const deadline = Date.now() + RECONNECT_WAIT_MS;
+    for (;;) {
+      const clients = await valueWithin(Promise.all([backend.client, backend.blockingClient]), 200);
+      if (clients?.every((c) => !c || c.status === 'ready')) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }

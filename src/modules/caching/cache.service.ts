@@ -6,10 +6,11 @@ import type Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { cacheConfig, type CacheConfig } from '../../config/configuration';
 import { RedisService } from '../../infrastructure/redis.service';
-import { settleWithin, valueWithin } from '../../common/with-timeout';
+import { valueWithin } from '../../common/with-timeout';
 import type { Principal } from '../auth/principal';
 import { CacheStats } from './cache-stats';
 import { CACHE_TTLS_MS, isFresh, jitter, parseTag, type CacheNamespace } from './domain/cache-keys';
+import type { L2Store } from './l2-store';
 import type { Warmer } from './warming';
 import type { CacheStatsView } from './dto/cache-stats.view';
 
@@ -81,11 +82,7 @@ export class CacheService implements OnApplicationShutdown {
   private readonly tracked = new Map<string, BoundedMap>();
   private readonly subscriber: Redis;
   private readonly origin = randomUUID();
-  /**
-   * L2 calls not yet settled, and whether the app is closing: L2's client connects on its first
-   * use, and a connection still opening when the store is disconnected would stay open after it.
-   */
-  private readonly l2Pending = new Set<Promise<unknown>>();
+  /** Closing: L2 is asked nothing more. */
   private closed = false;
   readonly stats: CacheStats;
 
@@ -256,15 +253,9 @@ export class CacheService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     this.subscriber.disconnect();
-    await settleWithin(Promise.allSettled(this.l2Pending), 1_000, () => undefined);
-    // Forcefully: a polite close waits for a Redis that may never answer, and its reconnection
-    // timers would keep the process alive.
-    await Promise.all(
-      this.l2.stores.map((keyv) => {
-        const store = keyv.store as { disconnect?: (force?: boolean) => Promise<void> };
-        return settleWithin(store.disconnect?.(true) ?? Promise.resolve(), 1_000, () => undefined);
-      }),
-    );
+    // L2Store closes once, whoever asks first (cache-manager asks too, at module destroy); calls
+    // still waiting on it then fail, and the cache carries on without them.
+    await Promise.all(this.l2.stores.map((keyv) => (keyv.store as L2Store).disconnect()));
   }
 
   private get channel(): string {
@@ -317,16 +308,10 @@ export class CacheService implements OnApplicationShutdown {
     await this.withL2(() => this.l2.set(key, entry, ttlOf(namespace)));
   }
 
-  /** An L2 call, given up on after CACHE_REDIS_TIMEOUT_MS but tracked until it settles; none once closing. */
+  /** An L2 call, given up on after CACHE_REDIS_TIMEOUT_MS; none once closing. */
   private withL2<T>(call: () => Promise<T>): Promise<T | undefined> {
     if (this.closed) return Promise.resolve(undefined);
-    const pending = call();
-    this.l2Pending.add(pending);
-    void pending.then(
-      () => this.l2Pending.delete(pending),
-      () => this.l2Pending.delete(pending),
-    );
-    return valueWithin(pending, this.config.redisTimeoutMs);
+    return valueWithin(call(), this.config.redisTimeoutMs);
   }
 
   /** The tokens of `tags`: from this instance's mirror, the unknown ones from Redis (one MGET). */

@@ -1,10 +1,11 @@
 import { CacheModule } from '@nestjs/cache-manager';
 import { Global, Module } from '@nestjs/common';
-import KeyvRedis, { Keyv } from '@keyv/redis';
+import { Keyv } from '@keyv/redis';
 import { redisConfig, type RedisConfig } from '../../config/configuration';
 import { CacheController } from './cache.controller';
 import { CacheInvalidationListener } from './cache-invalidation.listener';
 import { CacheService } from './cache.service';
+import { L2Store } from './l2-store';
 import { ReadCacheInterceptor } from './read-cache.interceptor';
 
 /**
@@ -18,16 +19,7 @@ import { ReadCacheInterceptor } from './read-cache.interceptor';
     CacheModule.registerAsync({
       inject: [redisConfig.KEY],
       useFactory: (redis: RedisConfig) => {
-        // Fail fast while Redis is unreachable (no offline queue, no thrown errors) and keep
-        // reconnecting: the cache then carries on with L1 and the database.
-        const store = new KeyvRedis(
-          {
-            url: redis.url,
-            disableOfflineQueue: true,
-            socket: { connectTimeout: 1_000, reconnectStrategy: (attempt: number) => Math.min(attempt * 200, 2_000) },
-          },
-          { throwOnConnectError: false, throwOnErrors: false },
-        );
+        const store = new L2Store(redis.url, 1_000);
         const keyv = new Keyv({ store, namespace: `${redis.keyPrefix}cache`, useKeyPrefix: true });
         keyv.on('error', () => undefined); // RedisService already reports Redis being down
         return { stores: [keyv] };

@@ -73,7 +73,7 @@ export class ImportsService {
     // A replay queues again only an import whose task may not exist: refused, or never queued.
     if (replayed && !(await this.imports.requeue(row.id))) return accepted;
     try {
-      await this.enqueue(row, request.notifyUrl);
+      await this.enqueue(row, request.notifyUrl, replayed);
     } catch (error) {
       if (!(error instanceof AppError && error.kind === 'unavailable')) throw error;
       // Not queued, so it never runs: refused, unless its task reached the queue late and started.
@@ -136,10 +136,14 @@ export class ImportsService {
     }
   }
 
-  /** Queues the import's task (and the webhook after it); job ids derive from the import, so adding twice adds once. */
-  private async enqueue(row: Pick<ImportRow, 'id' | 'portfolioId'>, notifyUrl?: string): Promise<void> {
+  /**
+   * Queues the import's task (and the webhook after it); job ids derive from the import, so adding
+   * twice adds once. A resubmission (`rerun`) of a refused import replaces a task that reached the
+   * queue after the refusal and failed, seeing the import refused: that task ran nothing.
+   */
+  private async enqueue(row: Pick<ImportRow, 'id' | 'portfolioId'>, notifyUrl?: string, rerun = false): Promise<void> {
     const importTask = { queue: 'imports' as const, name: 'import', payload: { importId: row.id } };
-    const options = { jobId: row.id };
+    const options = { jobId: row.id, rerun };
     if (!notifyUrl) {
       await this.producer.add(importTask.queue, importTask.name, importTask.payload, options);
       return;
@@ -154,7 +158,7 @@ export class ImportsService {
           event: 'import.finished',
           data: { importId: row.id, portfolioId: row.portfolioId },
         },
-        options: { jobId: notifyJobId(row.id) },
+        options: { jobId: notifyJobId(row.id), rerun },
       },
       { ...importTask, options },
     );
