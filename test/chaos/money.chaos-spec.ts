@@ -61,7 +61,13 @@ describe('chaos: money movements while servers and processes fail', () => {
   const faults: Fault[] = [];
   const accepted: Accepted[] = [];
   const expected = new Map<string, bigint>();
-  const imports: { taskId: string; portfolioId: string; keys: string[]; submittedAt: number }[] = [];
+  const imports: {
+    taskId: string;
+    portfolioId: string;
+    keys: string[];
+    submittedAt: number;
+    replay: { key: string; path: string; file: string };
+  }[] = [];
   const scans: string[] = [];
   let requests = 0;
   let started = 0;
@@ -143,32 +149,37 @@ describe('chaos: money movements while servers and processes fail', () => {
   async function submitImport(p: Portfolio, lines = 200): Promise<string> {
     const batch = randomUUID().slice(0, 8);
     const targets = [p.gen, p.rev, p.com];
+    // Half the lines carry a key (applied once per portfolio), half none (applied once per import):
+    // the submission's Idempotency-Key is what makes a retried submission the same import.
     const rows = Array.from({ length: lines }, (_, i) => ({
       kind: 'PREMIUM',
       accountId: targets[i % 3],
       amount: '0.01',
-      key: `import-${batch}-${i}`,
+      ...(i % 2 === 0 && { key: `import-${batch}-${i}` }),
     }));
-    // Submissions do not honour Idempotency-Key yet: a retried one may store the file twice, and
-    // the line keys make each line post once.
+    const key = `import-${batch}`;
+    const file = rows.map((r) => JSON.stringify(r)).join('\n');
+    const path = `/v1/portfolios/${p.id}/imports`;
     requests++;
-    const answer = await client.send(
-      'POST',
-      `/v1/portfolios/${p.id}/imports`,
-      rows.map((r) => JSON.stringify(r)).join('\n'),
-      {
-        contentType: 'application/x-ndjson',
-      },
-    );
+    const answer = await client.send('POST', path, file, {
+      contentType: 'application/x-ndjson',
+      idempotencyKey: key,
+    });
     expect(answer.status).toBe(202);
-    imports.push({ taskId: answer.body.id, portfolioId: p.id, keys: rows.map((r) => r.key), submittedAt: Date.now() });
+    imports.push({
+      taskId: answer.body.id,
+      portfolioId: p.id,
+      keys: rows.flatMap((r) => (r.key ? [r.key] : [])),
+      submittedAt: Date.now(),
+      replay: { key, path, file },
+    });
     for (const r of rows) credit(r.accountId, 1n);
     return answer.body.id;
   }
 
   async function scan(): Promise<string> {
     requests++;
-    const answer = await client.send('POST', '/v1/admin/growth/scan');
+    const answer = await client.send('POST', '/v1/admin/growth/scan', undefined, { idempotencyKey: randomUUID() });
     expect(answer.status).toBe(202);
     scans.push(answer.body.id);
     return answer.body.id;
@@ -342,9 +353,21 @@ describe('chaos: money movements while servers and processes fail', () => {
       expect({ key: a.key, status: replay.status }).toEqual({ key: a.key, status: a.status });
       expect((replay.body.items ?? [replay.body]).map((t: { id: string }) => t.id)).toEqual(a.transactionIds);
     }
+    // A submission replayed with its key is the same import and task, and stores nothing more.
+    for (const i of imports.slice(0, 20)) {
+      const { key, path, file } = i.replay;
+      const replay = await client.send('POST', path, file, {
+        contentType: 'application/x-ndjson',
+        idempotencyKey: key,
+      });
+      expect({ key, status: replay.status, task: replay.body.id }).toEqual({ key, status: 202, task: i.taskId });
+    }
+    const { rows: stored } = await db.query('SELECT count(*)::int AS n FROM imports');
+    expect(stored[0].n).toBe(imports.length);
     await api.stop();
 
-    // Every import line posted once (however often its file was submitted).
+    // Every import line posted once (however often its file was submitted): the keyed lines by
+    // their keys here, every line by the balances below.
     const allKeys = imports.flatMap((i) => i.keys);
     expect(await importedLines(allKeys)).toBe(allKeys.length);
     const { rows: linePostings } = await db.query(
