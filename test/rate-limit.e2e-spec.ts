@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { bearer, RedisServer, startRedisServer, startTestApp, TestApp } from '@app/testing';
+import { bearer, startTestApp, TestApp } from '@app/testing';
+import { startRedis, type PrivateRedis } from '../scripts/private-servers';
 import { AuthRepository } from '../src/modules/auth/auth.repository';
 import { AuthService } from '../src/modules/auth/auth.service';
 import { generateApiKey, hashApiKey } from '../src/modules/auth/domain/api-key';
@@ -216,11 +217,11 @@ describe('failed authentications, per client address (e2e)', () => {
 });
 
 describe('rate limits while Redis is down (e2e)', () => {
-  let redis: RedisServer;
+  let redis: PrivateRedis;
   let t: TestApp;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = await startRedis();
     t = await startTestApp('ratelimitdown', {
       // An API instance on a Redis of its own, which this test kills.
       env: { ...RATE_LIMIT_ENV, ...FAILURE_ENV, REDIS_URL: redis.url, TASKS_RUN_WORKERS: 'false' },

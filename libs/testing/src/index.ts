@@ -4,7 +4,6 @@ export * from './api';
 export * from './eventually';
 export * from './ports';
 export * from './sink';
-export * from './redis-server';
 export * from './cast';
 export * from './routes';
 export * from './problems';
