@@ -91,6 +91,28 @@ describe('alert receiver (e2e)', () => {
       expect(res.body).toMatchObject({ code: 'ALERT_WEBHOOK_UNAUTHENTICATED', status: 401 });
       expect(await rows(fp)).toEqual([]);
     });
+
+    it('counts wrong secrets against the client address: past AUTH_FAILURE_LIMIT it answers 429, the right secret too', async () => {
+      // Its own database and Redis prefix: the count of failures is shared by instances of one deployment.
+      const limited = await startTestApp('alertslimit', {
+        env: { ...env(), AUTH_FAILURE_LIMIT: '3', TASKS_RUN_WORKERS: 'false' },
+      });
+      try {
+        for (let i = 0; i < 3; i++) {
+          expect((await post(limited, payload([alert(fingerprint())]), `guess-${i}`).expect(401)).body.code).toBe(
+            'ALERT_WEBHOOK_UNAUTHENTICATED',
+          );
+        }
+        const fp = fingerprint();
+        const blocked = await post(limited, payload([alert(fp)]), 'guess-4').expect(429);
+        expect(blocked.body.code).toBe('RATE_LIMITED');
+        expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+        await post(limited, payload([alert(fp)])).expect(429);
+        expect((await limited.db.query('SELECT count(*)::int AS n FROM alerts')).rows[0].n).toBe(0);
+      } finally {
+        await limited.close();
+      }
+    });
   });
 
   describe('validation', () => {

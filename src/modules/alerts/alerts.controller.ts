@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Ip, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public, Roles } from '../auth/auth.decorators';
@@ -22,8 +22,8 @@ export class AlertsController {
   })
   @ApiBody({ type: AlertmanagerWebhookDoc })
   @ApiOkResponse({ type: WebhookReceiptView })
-  webhook(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
-    return this.alerts.receive(authorization, body);
+  webhook(@Headers('authorization') authorization: string | undefined, @Ip() address: string, @Body() body: unknown) {
+    return this.alerts.receive(authorization, address, body);
   }
 
   @Get()

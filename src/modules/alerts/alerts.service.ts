@@ -6,6 +6,7 @@ import { keysetPage } from '../../common/pagination';
 import { within } from '../../common/with-timeout';
 import type { NotificationPayload } from '../async-tasks/queues';
 import { TasksProducer } from '../async-tasks/tasks.producer';
+import { AuthFailureLimiter } from '../auth/auth-failure-limiter';
 import { alertsForwarded, alertsReceived } from '../monitoring/metrics';
 import { AlertRow, AlertsRepository } from './alerts.repository';
 import { forwardingUnavailable, receiverNotConfigured, webhookUnauthenticated } from './alerts.errors';
@@ -34,6 +35,7 @@ export class AlertsService {
     @Inject(alertsConfig.KEY) config: AlertsConfig,
     private readonly repository: AlertsRepository,
     private readonly producer: TasksProducer,
+    private readonly failures: AuthFailureLimiter,
   ) {
     this.channels = [
       ...(config.notifyWebhookUrl ? [{ channel: 'webhook' as const, url: config.notifyWebhookUrl }] : []),
@@ -42,8 +44,8 @@ export class AlertsService {
     this.secretDigest = config.webhookSecret ? digest(config.webhookSecret) : undefined;
   }
 
-  async receive(authorization: string | undefined, body: unknown): Promise<WebhookReceiptView> {
-    this.authenticate(authorization);
+  async receive(authorization: string | undefined, address: string, body: unknown): Promise<WebhookReceiptView> {
+    await this.authenticate(authorization, address);
     const parsed = parseAlertmanagerWebhook(body);
     if (!parsed.ok) {
       throw validationError(
@@ -68,11 +70,17 @@ export class AlertsService {
     );
   }
 
-  /** Constant-time comparison of digests (equal length whatever was sent). */
-  private authenticate(authorization: string | undefined): void {
+  /**
+   * Constant-time comparison of digests (equal length whatever was sent). A wrong secret counts
+   * against the client address like an unknown API key: guessing it runs into 429.
+   */
+  private async authenticate(authorization: string | undefined, address: string): Promise<void> {
     if (!this.secretDigest) throw receiverNotConfigured();
+    this.failures.assertAllowed(address);
     const match = /^Bearer (.+)$/.exec(authorization?.trim() ?? '');
-    if (!match || !timingSafeEqual(digest(match[1]), this.secretDigest)) throw webhookUnauthenticated();
+    if (!match || !timingSafeEqual(digest(match[1]), this.secretDigest)) {
+      throw await this.failures.failed(address, webhookUnauthenticated);
+    }
   }
 
   /**

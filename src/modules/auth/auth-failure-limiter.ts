@@ -29,8 +29,11 @@ export class AuthFailureLimiter {
     if (this.blocked.has(address)) throw tooManyAuthFailures(Math.ceil(this.blocked.getRemainingTTL(address) / 1000));
   }
 
-  /** Counts a failed authentication; returns what to answer: 401, or 429 once the address is past its budget. */
-  async failed(address: string): Promise<AppError> {
+  /**
+   * Counts a failed authentication; returns what to answer: `refusal` (401), or 429 once the
+   * address is past its budget.
+   */
+  async failed(address: string, refusal: () => AppError = unauthenticated): Promise<AppError> {
     const { failureLimit, failureWindowMs } = this.config;
     const record = await this.storage.increment(
       `auth-failures:${address}`,
@@ -39,7 +42,7 @@ export class AuthFailureLimiter {
       failureWindowMs,
       'auth',
     );
-    if (!record.isBlocked) return unauthenticated();
+    if (!record.isBlocked) return refusal();
     this.blocked.set(address, true, { ttl: record.timeToBlockExpire * 1000 });
     return tooManyAuthFailures(record.timeToBlockExpire);
   }

@@ -11,6 +11,6 @@ import { UsersController } from './users.controller';
   imports: [AuditModule],
   controllers: [UsersController],
   providers: [AuthRepository, AuthService, AuthFailureLimiter, AuthGuard, RateLimitGuard],
-  exports: [AuthService, AuthGuard, RateLimitGuard],
+  exports: [AuthService, AuthFailureLimiter, AuthGuard, RateLimitGuard],
 })
 export class AuthModule {}
