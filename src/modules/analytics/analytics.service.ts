@@ -20,7 +20,7 @@ import type {
   AnalyticsQuery,
   IncomeByPeriodView,
   PortfolioAnalyticsView,
-  TypeTotalView,
+  AnalyticsTypeTotalView,
 } from './dto/analytics.view';
 
 const cents = (value: string | null) => BigInt(value ?? '0');
@@ -159,7 +159,7 @@ export class AnalyticsService {
     ]);
 
     const valueOf = new Map(accounts.map((a) => [a.id, cents(a.cash) + cents(a.contracts) + cents(a.leaps)]));
-    const byType: TypeTotalView[] = ACCOUNT_TYPES.map((type) => {
+    const byType: AnalyticsTypeTotalView[] = ACCOUNT_TYPES.map((type) => {
       const of = accounts.filter((a) => a.type === type);
       const sum = (pick: (p: Pockets) => bigint) =>
         of.reduce(
