@@ -1,4 +1,4 @@
-import { AppError, FieldError } from '@app/errors';
+import { FieldError, validationError } from '@app/errors';
 import { formatCents, MAX_AMOUNT_CENTS, type Cents } from '@app/money';
 import type { AccountType, Weekday } from './account-types';
 
@@ -93,9 +93,7 @@ export function applyConfigPatch(current: AccountConfig, patch: AccountConfigPat
     errors.push({ field: 'minReinvestment', message: MIN_REINVESTMENT_RULE });
   }
   if (next.entryDays.length === 0) errors.push({ field: 'entryDays', message: 'at least one entry day is required' });
-  if (errors.length) {
-    throw new AppError('validation', 'VALIDATION_FAILED', errors.map((e) => e.message).join('; '), { errors });
-  }
+  if (errors.length) throw validationError(errors.map((e) => e.message).join('; '), errors);
   return next;
 }
 

@@ -1,4 +1,3 @@
-import { AppError } from '@app/errors';
 import { MAX_BALANCE_CENTS, type Cents } from '@app/money';
 import { balanceLimitExceeded } from '../transactions.errors';
 import type { AccountDelta, Leg } from './ledger.types';
@@ -49,5 +48,3 @@ export const negateLegs = (legs: readonly Leg[]): Leg[] => legs.map((leg) => ({ 
 export function sumLegs(legs: readonly Leg[], accountId: string): Cents {
   return legs.filter((l) => l.accountId === accountId).reduce((acc, l) => acc + l.amount, 0n);
 }
-
-export const ruleRefusal = (code: string, message: string) => new AppError('unprocessable', code, message);
