@@ -4,7 +4,7 @@ import { formatCents, MAX_BALANCE_CENTS } from '@app/money';
 export const transactionNotFound = (id: string) =>
   new AppError('not_found', 'TRANSACTION_NOT_FOUND', `transaction ${id} was not found`);
 
-/** Refusals raised inside ledger_post (SQLSTATE P0001, message = code, detail = JSON; see its latest migration). */
+/** Refusals raised inside ledger_post (SQLSTATE P0001, message = code, detail = JSON): src/database/functions/ledger_post.sql. */
 const LEDGER_REFUSALS: Record<string, { kind: ErrorKind; message: (d: Record<string, unknown>) => string }> = {
   IDEMPOTENCY_KEY_REUSED: {
     kind: 'conflict',

@@ -43,9 +43,10 @@ const SINGLE_ACCOUNT: Record<Exclude<MovementKind, 'TRANSFER'>, { external: Exte
 };
 
 /**
- * domain.md §3: turns a requested movement into balanced legs plus the per-account deltas and
- * guards that the database checks under lock. Rules that depend only on immutable facts (type,
- * portfolio, creation time) are decided here; balances and status are checked by the database.
+ * docs/domain.md §3: turns a requested movement into balanced legs plus the per-account deltas and
+ * guards that ledger_post checks under lock (src/database/functions/ledger_post.sql). Rules that
+ * depend only on immutable facts (type, portfolio, creation time) are decided here; balances and
+ * status are checked by the database.
  */
 export function planMovement(
   id: string,
