@@ -78,7 +78,7 @@ export class AccountsService {
     return fact;
   }
 
-  /** Reconfigures an account and/or changes its status, under a row lock (domain.md §7). */
+  /** Reconfigures an account and/or changes its status, under a row lock (docs/domain.md §1). */
   async updateAccount(principal: Principal, id: string, patch: UpdateAccountDto): Promise<AccountView> {
     await this.visibleAccount(principal, id, 'manage');
     const { status, bufferPct, ...configPatch } = patch;

@@ -27,7 +27,7 @@ const cents = (value: string | null) => BigInt(value ?? '0');
 /** The kinds whose timing matters (flows are time-weighted); a reversal may reverse a flow. */
 const TIMED_KINDS = [...FLOW_KINDS, 'REVERSAL'];
 
-/** Account and portfolio analytics (domain.md §8): SQL aggregates in, pure formulas on top. */
+/** Account and portfolio analytics (docs/domain.md §8): SQL aggregates in, pure formulas on top. */
 @Injectable()
 export class AnalyticsService {
   constructor(

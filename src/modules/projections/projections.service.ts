@@ -43,7 +43,7 @@ const CONTENT_TYPES: Record<ProjectionFormat, string> = {
 
 const KINDS: AccountKind[] = ['gen', 'rev', 'com'];
 
-/** Projections (domain.md §9): for a new capital, or from a portfolio's current state. */
+/** Projections (docs/domain.md §9): for a new capital, or from a portfolio's current state. */
 @Injectable()
 export class ProjectionsService {
   constructor(

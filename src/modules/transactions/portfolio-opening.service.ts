@@ -30,7 +30,7 @@ class Replayed extends Error {
 
 /**
  * Opens a portfolio: the portfolio, its three root accounts and the DEPOSIT of the initial
- * capital split across them, in one database transaction (domain.md §7). It lives on the ledger's
+ * capital split across them, in one database transaction (docs/domain.md §2). It lives on the ledger's
  * side because it needs both portfolios and postings.
  */
 @Injectable()

@@ -12,11 +12,11 @@ export interface Allocation {
   bufferBp: number;
 }
 
-/** domain.md §4, §5: a portfolio's fork and merge thresholds unless it names its own (cents). */
+/** docs/domain.md §1: a portfolio's fork and merge thresholds unless it names its own (cents). */
 export const DEFAULT_FORK_THRESHOLD = 5_000_000n; // 50,000.00
 export const DEFAULT_MERGE_THRESHOLD = 50_000_000n; // 500,000.00
 
-/** domain.md §7: the allocation templates. */
+/** docs/domain.md §2: the allocation templates. */
 export const TEMPLATE_ALLOCATIONS: Record<Exclude<Template, 'custom'>, Allocation> = {
   moderate: { gen: 40, rev: 30, com: 30, bufferBp: 500 },
   conservative: { gen: 30, rev: 50, com: 20, bufferBp: 700 },

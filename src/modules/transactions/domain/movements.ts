@@ -121,7 +121,7 @@ export interface ReversibleTransaction {
 
 const REVERSIBLE = new Set<TransactionKind>(['DEPOSIT', 'WITHDRAWAL', 'PREMIUM', 'TRADING_LOSS', 'FEE', 'TRANSFER']);
 
-/** domain.md §3: a reversal posts the negation of the original; each transaction is reversed once. */
+/** docs/domain.md §3: a reversal posts the negation of the original; each transaction is reversed once. */
 export function planReversal(
   id: string,
   original: ReversibleTransaction,
