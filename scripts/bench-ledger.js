@@ -84,7 +84,7 @@ async function main() {
       portfolios.push(Object.fromEntries(p.accounts.map((a) => [a.type, a.id])));
     }
     const pick = (list) => list[Math.floor(Math.random() * list.length)];
-    // GEN ⇄ REV both ways and into COM: never out of COM (domain.md §3).
+    // GEN ⇄ REV both ways and into COM: never out of COM (docs/domain.md §3).
     const transferBetween = (p) => {
       const [from, to] = pick([
         ['GEN', 'REV'],

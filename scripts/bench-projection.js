@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Projection benchmark: times the pure simulation (domain.md §9) with the domain defaults for
+ * Projection benchmark: times the pure simulation (docs/domain.md §9) with the domain defaults for
  * 5, 10, 20 and 30 years from 250,000.00, and a large portfolio (10,000,000.00) for 30 years, and
  * the SVG rendering of the 30-year result. No service or database needed. Figures, not assertions.
  *

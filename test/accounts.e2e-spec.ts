@@ -13,7 +13,7 @@ import {
 } from '@app/testing';
 
 /**
- * GET and PATCH /v1/accounts/:id (domain.md §1, §3, §7, §10): the account view, configuration
+ * GET and PATCH /v1/accounts/:id (docs/domain.md §1, §2, §3, §10): the account view, configuration
  * changes and their validation, status changes and what each status lets through, and who may
  * change an account.
  */

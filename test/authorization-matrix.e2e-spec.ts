@@ -330,7 +330,7 @@ describe('authorization matrix (e2e)', () => {
       ...(missing.length > 0
         ? [
             'No new route can ship without a decision: add a row to test/authorization-matrix.ts with the status ' +
-              `each caller must get (domain.md §10), for:\n  ${missing.join('\n  ')}`,
+              `each caller must get (docs/domain.md §10), for:\n  ${missing.join('\n  ')}`,
           ]
         : []),
       ...(gone.length > 0

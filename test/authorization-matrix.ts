@@ -1,6 +1,6 @@
 /**
  * Who may call what: every route the service serves, with the status each kind of caller gets
- * (domain.md §10). test/authorization-matrix.e2e-spec.ts reads the routes from the running app
+ * (docs/domain.md §10). test/authorization-matrix.e2e-spec.ts reads the routes from the running app
  * and calls each one as each caller, with a valid body and real ids, so that authorization and
  * not validation decides. A route without a row fails that spec: no new route ships without a
  * decision.

@@ -14,7 +14,7 @@ import {
 } from '@app/testing';
 
 /**
- * Portfolio grants and what each role may do with them (domain.md §10): owners and admins grant
+ * Portfolio grants and what each role may do with them (docs/domain.md §10): owners and admins grant
  * operator or viewer access; operators move money, viewers and auditors only read; a portfolio a
  * caller may not see answers 404, one they see but may not change answers 403.
  */

@@ -14,7 +14,7 @@ import {
 import { Clock } from '../src/common/clock';
 
 /**
- * The growth engine end to end (domain.md §4, §5): a portfolio driven through weeks of premiums
+ * The growth engine end to end (docs/domain.md §5, §6): a portfolio driven through weeks of premiums
  * until its GEN account forks by itself (through the queue), the forked GEN forks in turn, a unit
  * reaches the merge threshold, its proposal is confirmed and the merge lands; and the refusals.
  */

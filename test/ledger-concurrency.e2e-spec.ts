@@ -2,7 +2,7 @@ import { createUser, ledgerViolations, openPortfolio, startTestApp, TestApp } fr
 
 /**
  * 2,000+ movements fired concurrently over real HTTP across 51 accounts, a fifth of them on one
- * hot account, some repeating an Idempotency-Key; then the ledger invariants of domain.md §3.
+ * hot account, some repeating an Idempotency-Key; then the ledger invariants of docs/domain.md §3.
  */
 describe('ledger under concurrency (e2e)', () => {
   let t: TestApp;

@@ -13,7 +13,7 @@ import {
 } from '@app/testing';
 
 /**
- * POST /v1/portfolios and the portfolio reads (domain.md §2, §3, §7, §10): the allocation templates,
+ * POST /v1/portfolios and the portfolio reads (docs/domain.md §2, §3, §4, §10): the allocation templates,
  * the opening DEPOSIT, validation, roles, idempotency and who sees which portfolio.
  */
 describe('portfolios (e2e)', () => {

@@ -16,7 +16,7 @@ import { Clock } from '../src/common/clock';
 import { QueueRegistry } from '../src/modules/async-tasks/queue-registry.service';
 
 /**
- * domain.md §6: quarterly reinvestment of REV and COM accounts (the task, and the admin endpoint
+ * docs/domain.md §7: quarterly reinvestment of REV and COM accounts (the task, and the admin endpoint
  * that runs it), reinvestment a user asks for, closing positions; on real PostgreSQL and Redis.
  */
 describe('reinvestment (e2e)', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
-import { AppError } from '@app/errors';
+import { invalidIdempotencyKey } from '@app/errors';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -9,16 +9,7 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionContext): string | undefined => {
   const value = ctx.switchToHttp().getRequest().headers['idempotency-key'];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !KEY.test(value)) {
-    throw new AppError(
-      'validation',
-      'INVALID_IDEMPOTENCY_KEY',
-      'Idempotency-Key must be 1–255 visible ASCII characters',
-      {
-        errors: [{ field: 'Idempotency-Key', message: 'must be 1–255 visible ASCII characters' }],
-      },
-    );
-  }
+  if (typeof value !== 'string' || !KEY.test(value)) throw invalidIdempotencyKey();
   return value;
 });
 

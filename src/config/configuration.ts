@@ -138,7 +138,7 @@ export const importsConfig = registerAs('imports', () => ({
   housekeepingCron: readCron(process.env, 'IMPORT_HOUSEKEEPING_CRON', '17 * * * *', 'UTC'),
 }));
 
-/** The growth engine's schedules (domain.md §4, §6) and checks, and the nightly ledger verification. */
+/** The growth engine's schedules (docs/domain.md §5, §7) and checks, and the nightly ledger verification. */
 export const growthConfig = registerAs('growth', () => {
   const tz = readTimeZone(process.env, 'GROWTH_TZ', 'America/New_York');
   return {
@@ -158,7 +158,7 @@ export const growthConfig = registerAs('growth', () => {
   };
 });
 
-/** Projections (domain.md §9): how long one may run inside a request before it becomes a task. */
+/** Projections (docs/domain.md §9): how long one may run inside a request before it becomes a task. */
 export const projectionsConfig = registerAs('projections', () => ({
   /** Wall-clock budget of an in-request projection; past it the request answers 202 with a task (0: always a task). */
   syncBudgetMs: readInt(process.env, 'PROJECTION_SYNC_BUDGET_MS', 1_000, 0, 60_000),

@@ -1,6 +1,6 @@
-import { AppError } from '@app/errors';
 import type { DataSource, EntityManager } from 'typeorm';
 import { dbConflictRetries } from '../modules/monitoring/metrics';
+import { writeConflict } from './database.errors';
 
 /**
  * SQLSTATEs after which PostgreSQL has rolled the transaction back and running it again may well
@@ -29,11 +29,6 @@ export function conflictReason(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? RETRYABLE[code] : undefined;
 }
-
-export const writeConflict = () =>
-  new AppError('unavailable', 'WRITE_CONFLICT', 'the write kept colliding with concurrent writes; retry it', {
-    retryAfterSeconds: 1,
-  });
 
 /**
  * Runs `work` — a whole database transaction, nothing less — again when PostgreSQL aborted it with

@@ -8,6 +8,11 @@ export const databaseUnavailable = () =>
     retryAfterSeconds: RETRY_AFTER_SECONDS,
   });
 
+export const writeConflict = () =>
+  new AppError('unavailable', 'WRITE_CONFLICT', 'the write kept colliding with concurrent writes; retry it', {
+    retryAfterSeconds: 1,
+  });
+
 /**
  * SQLSTATEs that say the server went or is not there yet, not that the statement was wrong:
  * admin_shutdown (a restart, or pg_terminate_backend), crash_shutdown, cannot_connect_now

@@ -34,8 +34,18 @@ export class AppError extends Error {
 export const validationError = (message: string, errors: FieldError[] = []) =>
   new AppError('validation', 'VALIDATION_FAILED', message, { errors });
 
-export const notFound = (code: string, what: string, id: string) =>
-  new AppError('not_found', code, `${what} ${id} was not found`);
+/** One field is wrong: "`field` `message`", with the field named in `errors`. */
+export const invalidField = (field: string, message: string) =>
+  validationError(`${field} ${message}`, [{ field, message }]);
+
+/** An id in the path that cannot name anything, refused before any lookup. */
+export const invalidId = (detail: string, message: string) =>
+  new AppError('validation', 'INVALID_ID', detail, { errors: [{ field: 'id', message }] });
+
+export const invalidIdempotencyKey = () =>
+  new AppError('validation', 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1–255 visible ASCII characters', {
+    errors: [{ field: 'Idempotency-Key', message: 'must be 1–255 visible ASCII characters' }],
+  });
 
 export const forbidden = (message = 'your role does not allow this operation') =>
   new AppError('forbidden', 'FORBIDDEN', message);

@@ -3,7 +3,7 @@ import { Cents } from './amount';
 /**
  * Splits `total` by whole-number weights (percentages or any integers summing to `scale`).
  * Every share but the first is rounded down to the cent; the first recipient takes the
- * remainder, so the shares always add up to `total` exactly (domain.md §2).
+ * remainder, so the shares always add up to `total` exactly (docs/domain.md §2).
  */
 export function splitByWeights(total: Cents, weights: readonly number[], scale = 100): Cents[] {
   if (weights.length === 0) throw new RangeError('at least one weight is required');

@@ -10,7 +10,7 @@ import {
 } from './api';
 import type { TestApp } from './test-app';
 
-/** One user per way of calling the service (domain.md §10), around the owner's portfolios. */
+/** One user per way of calling the service (docs/domain.md §10), around the owner's portfolios. */
 export interface Cast {
   admin: TestUser;
   /** The manager who owns the portfolios opened with `openGranted`. */

@@ -163,21 +163,8 @@ export class InitialSchema1764400000000 implements MigrationInterface {
 }
 
 /**
- * Applies planned ledger requests in one call (one network round trip), with a fixed number of
- * set-based statements whatever the number of transactions in it. The payload holds the
- * transactions of one or more requests in order (each carrying its actor and correlation id) and
- * one audit entry per request; an idempotency key is only given for a single request:
- *  1. claims the idempotency key (a concurrent duplicate waits on the unique index, then replays);
- *  2. inserts the transactions, their postings and the audit row: none of this locks an account,
- *     so it is done before the account locks are taken, not while other writers wait for them;
- *  3. locks every touched account in ascending id order (no deadlocks between writers);
- *  4. computes every account's state before and after each transaction in request order with
- *     window sums, finds the first transaction that breaks a guard (existence, status,
- *     non-negative pockets, available cash), and otherwise applies the net deltas in one UPDATE.
- * A GEN baseline never goes below 0 at any step: the clamped running sum has the closed form
- * max(b + P_n, P_n - min_k P_k) over the prefix sums P_k of the baseline changes.
- * The plan (legs, deltas, guards) is built by the pure ledger rules in TypeScript; a refusal
- * raises SQLSTATE P0001 with the error code as message and JSON details, aborting everything.
+ * `ledger_post` as this migration first created it, kept as it was: a migration recreates what it
+ * created then. Its current source, and what it does, are in src/database/functions/ledger_post.sql.
  */
 export const LEDGER_POST_FUNCTION = `
 CREATE FUNCTION ledger_post(p jsonb) RETURNS jsonb LANGUAGE plpgsql

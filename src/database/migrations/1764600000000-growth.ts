@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The growth engine (domain.md §4–§6): forked units, merge proposals, reinvestments, and the
+ * The growth engine (docs/domain.md §5–§7): forked units, merge proposals, reinvestments, and the
  * reinvestment settings every account's configuration now carries.
  */
 export class Growth1764600000000 implements MigrationInterface {
@@ -68,7 +68,7 @@ export class Growth1764600000000 implements MigrationInterface {
       CREATE UNIQUE INDEX reinvestments_quarter_key ON reinvestments (account_id, quarter) WHERE quarter IS NOT NULL;
       CREATE INDEX reinvestments_account_idx ON reinvestments (account_id, created_at DESC);
 
-      -- domain.md §6 defaults: reinvest 100 % of the quarter's net income, nothing below 100.00.
+      -- docs/domain.md §1 defaults: reinvest 100 % of the quarter's net income, nothing below 100.00.
       UPDATE accounts SET config = config || '{"reinvestRatePct": 100, "minReinvestment": "100.00"}'::jsonb;
     `);
   }

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DEFAULT_PAGE_LIMIT, type IdPageQuery } from '../../common/page-query';
 import { keysetPage, type Page } from '../../common/pagination';
 import { AuditService } from '../audit/audit.service';
+import { userNotFound } from '../auth/auth.errors';
 import type { Principal } from '../auth/principal';
 import { AccountDirectory } from './account-directory.service';
-import { accountNotFound, grantNotAllowed, portfolioNotFound } from './accounts.errors';
+import { accountNotFound, grantNotAllowed, grantNotFound, portfolioNotFound } from './accounts.errors';
 import { AccountsRepository, type AccountFacts, type PortfolioScope } from './accounts.repository';
 import { applyConfigPatch } from './domain/account-config';
 import { accountFigures } from './domain/balances';
@@ -14,7 +15,6 @@ import type { AccountView, GrantView, PortfolioDetailView, PortfolioView } from 
 import type { UpdateAccountDto } from './dto/update-account.dto';
 import { PortfolioAccessService, type PortfolioAction } from './portfolio-access.service';
 import { toAccountView, toPortfolioView, toTotalsView } from './views';
-import { AppError } from '@app/errors';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { PortfolioChangedEvent } from './accounts.events';
 
@@ -78,7 +78,7 @@ export class AccountsService {
     return fact;
   }
 
-  /** Reconfigures an account and/or changes its status, under a row lock (domain.md §7). */
+  /** Reconfigures an account and/or changes its status, under a row lock (docs/domain.md §1). */
   async updateAccount(principal: Principal, id: string, patch: UpdateAccountDto): Promise<AccountView> {
     await this.visibleAccount(principal, id, 'manage');
     const { status, bufferPct, ...configPatch } = patch;
@@ -120,7 +120,7 @@ export class AccountsService {
   async grant(principal: Principal, portfolioId: string, userId: string, role: 'operator' | 'viewer') {
     await this.access.assert(principal, portfolioId, 'manage');
     const userRole = await this.repository.findUserRole(userId);
-    if (!userRole) throw new AppError('not_found', 'USER_NOT_FOUND', `user ${userId} was not found`);
+    if (!userRole) throw userNotFound(userId);
     if (userRole !== 'operator' && userRole !== 'viewer') {
       throw grantNotAllowed(`only operators and viewers are granted access; this user is a ${userRole}`);
     }
@@ -142,9 +142,7 @@ export class AccountsService {
   async revokeGrant(principal: Principal, portfolioId: string, userId: string): Promise<void> {
     await this.access.assert(principal, portfolioId, 'manage');
     await this.repository.transaction(async (m) => {
-      if (!(await this.repository.deleteGrant(m, portfolioId, userId))) {
-        throw new AppError('not_found', 'GRANT_NOT_FOUND', `user ${userId} has no access to portfolio ${portfolioId}`);
-      }
+      if (!(await this.repository.deleteGrant(m, portfolioId, userId))) throw grantNotFound(portfolioId, userId);
       await this.audit.record({ action: 'grant.revoke', entityType: 'grant', entityId: userId, portfolioId }, m);
     });
     this.access.forgetGrant(portfolioId, userId);

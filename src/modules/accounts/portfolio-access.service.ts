@@ -18,7 +18,7 @@ const GRANT_TTL_MS = 5_000;
 type GrantRole = 'operator' | 'viewer';
 
 /**
- * Decides what a caller may do in a portfolio (domain.md §10). A portfolio the caller may not see
+ * Decides what a caller may do in a portfolio (docs/domain.md §10). A portfolio the caller may not see
  * answers 404 (it does not exist for them); one they see but may not change answers 403.
  */
 @Injectable()

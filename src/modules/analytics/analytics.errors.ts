@@ -1,6 +1,3 @@
-import { AppError } from '@app/errors';
+import { invalidField } from '@app/errors';
 
-export const invalidPeriod = () =>
-  new AppError('validation', 'VALIDATION_FAILED', 'from must be before to', {
-    errors: [{ field: 'from', message: 'must be before to' }],
-  });
+export const invalidPeriod = () => invalidField('from', 'must be before to');

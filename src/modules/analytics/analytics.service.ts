@@ -20,14 +20,14 @@ import type {
   AnalyticsQuery,
   IncomeByPeriodView,
   PortfolioAnalyticsView,
-  TypeTotalView,
+  AnalyticsTypeTotalView,
 } from './dto/analytics.view';
 
 const cents = (value: string | null) => BigInt(value ?? '0');
 /** The kinds whose timing matters (flows are time-weighted); a reversal may reverse a flow. */
 const TIMED_KINDS = [...FLOW_KINDS, 'REVERSAL'];
 
-/** Account and portfolio analytics (domain.md §8): SQL aggregates in, pure formulas on top. */
+/** Account and portfolio analytics (docs/domain.md §8): SQL aggregates in, pure formulas on top. */
 @Injectable()
 export class AnalyticsService {
   constructor(
@@ -159,7 +159,7 @@ export class AnalyticsService {
     ]);
 
     const valueOf = new Map(accounts.map((a) => [a.id, cents(a.cash) + cents(a.contracts) + cents(a.leaps)]));
-    const byType: TypeTotalView[] = ACCOUNT_TYPES.map((type) => {
+    const byType: AnalyticsTypeTotalView[] = ACCOUNT_TYPES.map((type) => {
       const of = accounts.filter((a) => a.type === type);
       const sum = (pick: (p: Pockets) => bigint) =>
         of.reduce(

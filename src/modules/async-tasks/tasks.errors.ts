@@ -1,4 +1,7 @@
-import { AppError } from '@app/errors';
+import { AppError, invalidId } from '@app/errors';
+
+export const invalidTaskId = () =>
+  invalidId('a task id looks like "<queue>:<job id>"', 'must look like "<queue>:<job id>"');
 
 export const taskNotFound = (id: string) => new AppError('not_found', 'TASK_NOT_FOUND', `task ${id} was not found`);
 

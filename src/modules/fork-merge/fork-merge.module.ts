@@ -11,7 +11,7 @@ import { GrowthProcessor } from './growth.processor';
 import { UnitsCaching } from './units-caching';
 import { UnitsService } from './units.service';
 
-/** The growth engine: fork, merge, merge proposals, units and the family tree (domain.md §4, §5). */
+/** The growth engine: fork, merge, merge proposals, units and the family tree (docs/domain.md §5, §6). */
 @Module({
   imports: [AccountsModule, TransactionsModule, AuditModule, AsyncTasksModule],
   controllers: [ForkMergeController],

@@ -33,7 +33,7 @@ export type MergeOutcome =
   | { refused: Extract<MergeDecision, { eligible: false }> | { reason: 'ALREADY_PROPOSED'; message: string } };
 
 /**
- * The growth engine's writes (domain.md §4, §5): fork, merge, merge proposals. Each runs in one
+ * The growth engine's writes (docs/domain.md §5, §6): fork, merge, merge proposals. Each runs in one
  * database transaction under the portfolio's advisory lock, decides with the pure rules on rows
  * read under lock, and posts its FORK or MERGE through the ledger in the same transaction, so
  * however many triggers race, one surplus forks once and one unit merges once.

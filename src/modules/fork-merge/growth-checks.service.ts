@@ -10,7 +10,7 @@ import { ForkMergeRepository } from './fork-merge.repository';
 type Check = Extract<GrowthPayload, { job: 'fork-check' | 'merge-check' }>;
 
 /**
- * Schedules the growth engine's checks (domain.md §4, §5). After every write that raised a GEN
+ * Schedules the growth engine's checks (docs/domain.md §5, §6). After every write that raised a GEN
  * account's value, a fork check of that account; after every write into a forked unit, a merge
  * check of the unit. Checks are gathered for GROWTH_CHECK_DELAY_MS and queued in one round trip,
  * de-duplicated per account and per unit, so a burst of premiums schedules one check. The weekly

@@ -15,7 +15,7 @@ import { ForkMergeService } from './fork-merge.service';
 import type { MergeProposalView, ProposalListQuery, TreeView, UnitDetailView, UnitView } from './dto/unit.view';
 import { toProposalView, toTreeRootsView, toUnitView, unitAccounts } from './views';
 
-/** What users ask of the growth engine: read units and the tree, fork, merge, decide proposals (domain.md §10). */
+/** What users ask of the growth engine: read units and the tree, fork, merge, decide proposals (docs/domain.md §10). */
 @Injectable()
 export class UnitsService {
   constructor(

@@ -21,7 +21,7 @@ export class ProjectionsController {
   @Post('projections')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Project a new capital week by week (domain.md §9); any role',
+    summary: 'Project a new capital week by week (docs/domain.md §9); any role',
     description: SYNC_RULE + 'Fields left out take the domain defaults (moderate 40/30/30, buffer 5 %, 1.5/1.0/0.5 %).',
   })
   @ApiProduces('application/json', 'text/csv', 'image/svg+xml')

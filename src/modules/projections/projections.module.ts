@@ -6,7 +6,7 @@ import { ProjectionsController } from './projections.controller';
 import { ProjectionsRepository } from './projections.repository';
 import { ProjectionsService } from './projections.service';
 
-/** The geometric-growth projection (domain.md §9), in the request or as a task. */
+/** The geometric-growth projection (docs/domain.md §9), in the request or as a task. */
 @Module({
   imports: [AccountsModule, AsyncTasksModule],
   controllers: [ProjectionsController],

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { invalidField } from '@app/errors';
 import { toCents } from '@app/money';
 import { projectionsConfig, type ProjectionsConfig } from '../../config/configuration';
 import { PortfolioAccessService } from '../accounts/portfolio-access.service';
@@ -11,7 +12,7 @@ import { taskNotFound } from '../async-tasks/tasks.errors';
 import { TasksProducer } from '../async-tasks/tasks.producer';
 import { TasksService } from '../async-tasks/tasks.service';
 import type { Principal } from '../auth/principal';
-import { portfolioNotFound } from '../accounts/accounts.errors';
+import { mergeThresholdNotAboveFork, portfolioNotFound } from '../accounts/accounts.errors';
 import { ProjectionRun, type AccountKind, type ProjectionParams, type StartState } from './domain/projection';
 import {
   deserializeProjection,
@@ -26,7 +27,7 @@ import type { CreateProjectionDto, ProjectionFormat } from './dto/projection.dto
 import type { ProjectionTaskView } from './dto/projection.view';
 import { renderProjectionSvg } from './projection-chart';
 import { runInSlices } from './projection-runner';
-import { projectionFailed, projectionInvalid } from './projections.errors';
+import { projectionFailed } from './projections.errors';
 import { ProjectionsRepository } from './projections.repository';
 
 /** What a projection endpoint answers: a document in the asked format, or (202) the task computing it. */
@@ -42,7 +43,7 @@ const CONTENT_TYPES: Record<ProjectionFormat, string> = {
 
 const KINDS: AccountKind[] = ['gen', 'rev', 'com'];
 
-/** Projections (domain.md §9): for a new capital, or from a portfolio's current state. */
+/** Projections (docs/domain.md §9): for a new capital, or from a portfolio's current state. */
 @Injectable()
 export class ProjectionsService {
   constructor(
@@ -57,12 +58,11 @@ export class ProjectionsService {
   calculate(dto: CreateProjectionDto, format: ProjectionFormat): Promise<ProjectionReply> {
     const allocation = dto.allocation ?? PROJECTION_DEFAULTS.allocation;
     if (allocation.gen + allocation.rev + allocation.com !== 100) {
-      throw projectionInvalid('allocation', 'must sum to 100');
+      throw invalidField('allocation', 'must sum to 100');
     }
     const forkThreshold = dto.forkThreshold ? toCents(dto.forkThreshold) : PROJECTION_DEFAULTS.forkThreshold;
     const mergeThreshold = dto.mergeThreshold ? toCents(dto.mergeThreshold) : PROJECTION_DEFAULTS.mergeThreshold;
-    if (mergeThreshold <= forkThreshold)
-      throw projectionInvalid('mergeThreshold', 'must be greater than forkThreshold');
+    if (mergeThreshold <= forkThreshold) throw mergeThresholdNotAboveFork();
     const rates = { ...PROJECTION_DEFAULTS.weeklyRates, ...stripUndefined(dto.weeklyRates ?? {}) };
     const params: ProjectionParams = {
       years: dto.years,
@@ -182,8 +182,7 @@ function render(output: ProjectionOutput, format: ProjectionFormat): ProjectionR
 function ratesPpm(rates: Record<AccountKind, number>): Record<AccountKind, number> {
   const ppm = (kind: AccountKind) => {
     const value = percentToPpm(rates[kind]);
-    if (value === undefined)
-      throw projectionInvalid(`weeklyRates.${kind}`, 'must be a percentage with at most 4 decimals');
+    if (value === undefined) throw invalidField(`weeklyRates.${kind}`, 'must be a percentage with at most 4 decimals');
     return value;
   };
   return { gen: ppm('gen'), rev: ppm('rev'), com: ppm('com') };

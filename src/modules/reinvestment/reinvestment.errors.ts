@@ -1,6 +1,6 @@
 import { AppError } from '@app/errors';
 
-/** REINVESTMENT is for REV and COM accounts only (domain.md §3, §6). */
+/** REINVESTMENT is for REV and COM accounts only (docs/domain.md §3, §7). */
 export const reinvestmentNotAllowed = (type: string) =>
   new AppError('unprocessable', 'REINVESTMENT_NOT_ALLOWED', `a ${type} account does not reinvest; only REV and COM do`);
 

@@ -7,7 +7,7 @@ import { ReinvestmentProcessor } from './reinvestment.processor';
 import { ReinvestmentRepository } from './reinvestment.repository';
 import { ReinvestmentService } from './reinvestment.service';
 
-/** domain.md §6: quarterly and requested reinvestment of REV and COM accounts, and closing positions. */
+/** docs/domain.md §7: quarterly and requested reinvestment of REV and COM accounts, and closing positions. */
 @Module({
   imports: [AccountsModule, TransactionsModule, AsyncTasksModule],
   controllers: [ReinvestmentController],

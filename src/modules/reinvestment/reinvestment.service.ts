@@ -81,7 +81,7 @@ const PARALLEL = 4;
 const MAX_REPORTED_FAILURES = 20;
 
 /**
- * domain.md §6: reinvestment of REV and COM accounts (quarterly, or when a user asks) and the
+ * docs/domain.md §7: reinvestment of REV and COM accounts (quarterly, or when a user asks) and the
  * closing of positions. Every write locks its account, plans with the pure rules and posts through
  * ledger_post in one database transaction, then announces it.
  */
@@ -382,7 +382,7 @@ function pocketAccount(row: LockedAccount) {
   return { id: row.id, portfolioId: row.portfolio_id, type: row.type };
 }
 
-/** The rule of domain.md §6 applied to a locked account and its income window. */
+/** The rule of docs/domain.md §7 applied to a locked account and its income window. */
 function decide(row: LockedAccount, window: IncomeWindow): ReinvestmentDecision {
   const pockets = { cash: BigInt(row.cash), contracts: BigInt(row.contracts), leaps: BigInt(row.leaps) };
   return reinvestmentAmount({

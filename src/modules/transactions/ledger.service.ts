@@ -21,7 +21,7 @@ import { assertEffectiveAt, planMovement, planReversal } from './domain/movement
 import { announcePosted } from './ledger.events';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerWriter } from './ledger-writer.service';
-import { transactionNotFound } from './transactions.errors';
+import { atBatchItem, transactionNotFound } from './transactions.errors';
 import { plannedView, toTransactionView } from './views';
 import { formatCents } from '@app/money';
 
@@ -88,7 +88,7 @@ export class LedgerService {
             try {
               return planMovement(uuid7(), toInput(item.kind, item.accountId, item.toAccountId, item), facts, now);
             } catch (error) {
-              throw withItemIndex(error, index);
+              throw error instanceof AppError ? atBatchItem(error, index) : error;
             }
           }),
       ),
@@ -238,13 +238,4 @@ function toInput(kind: MovementKind, accountId: string, toAccountId: string | un
     effectiveAt: body.effectiveAt ? new Date(body.effectiveAt) : undefined,
     memo: body.memo,
   };
-}
-
-/** Points a refusal inside a batch at the item that caused it. */
-function withItemIndex(error: unknown, index: number): unknown {
-  if (!(error instanceof AppError)) return error;
-  return new AppError(error.kind, error.code, `items[${index}]: ${error.message}`, {
-    ...error.extra,
-    itemIndex: index,
-  });
 }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { uuid7 } from '../../common/uuid7';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { AppError, forbidden } from '@app/errors';
+import { forbidden } from '@app/errors';
 import { toCents } from '@app/money';
 import { requestHash } from '../../common/idempotency';
 import { currentContext } from '../../common/request-context';
+import { mergeThresholdNotAboveFork } from '../accounts/accounts.errors';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AccountsService } from '../accounts/accounts.service';
 import { DEFAULT_CONFIG } from '../accounts/domain/account-config';
@@ -29,7 +30,7 @@ class Replayed extends Error {
 
 /**
  * Opens a portfolio: the portfolio, its three root accounts and the DEPOSIT of the initial
- * capital split across them, in one database transaction (domain.md §7). It lives on the ledger's
+ * capital split across them, in one database transaction (docs/domain.md §2). It lives on the ledger's
  * side because it needs both portfolios and postings.
  */
 @Injectable()
@@ -49,11 +50,7 @@ export class PortfolioOpeningService {
     const allocation = resolveAllocation(dto.template, dto.allocation);
     const forkThreshold = dto.forkThreshold ? toCents(dto.forkThreshold) : DEFAULT_FORK_THRESHOLD;
     const mergeThreshold = dto.mergeThreshold ? toCents(dto.mergeThreshold) : DEFAULT_MERGE_THRESHOLD;
-    if (mergeThreshold <= forkThreshold) {
-      throw new AppError('validation', 'VALIDATION_FAILED', 'mergeThreshold must be greater than forkThreshold', {
-        errors: [{ field: 'mergeThreshold', message: 'must be greater than forkThreshold' }],
-      });
-    }
+    if (mergeThreshold <= forkThreshold) throw mergeThresholdNotAboveFork();
     const capital = toCents(dto.initialCapital);
     const context = currentContext();
 

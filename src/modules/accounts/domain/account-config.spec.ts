@@ -16,7 +16,7 @@ describe('applyConfigPatch', () => {
     expect(DEFAULT_CONFIG.GEN.entryDays).toEqual(['THURSDAY']);
   });
 
-  it.each(['GEN', 'REV', 'COM'] as const)('gives %s the reinvestment defaults of §6 (100 %%, 100.00)', (type) => {
+  it.each(['GEN', 'REV', 'COM'] as const)('gives %s the reinvestment defaults of §1 (100 %%, 100.00)', (type) => {
     expect(DEFAULT_CONFIG[type]).toMatchObject({ reinvestRatePct: 100, minReinvestment: '100.00' });
   });
 

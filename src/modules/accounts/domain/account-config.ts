@@ -1,8 +1,8 @@
-import { AppError, FieldError } from '@app/errors';
+import { FieldError, validationError } from '@app/errors';
 import { formatCents, MAX_AMOUNT_CENTS, type Cents } from '@app/money';
 import type { AccountType, Weekday } from './account-types';
 
-/** Per-account trading configuration (domain.md §7). The buffer lives beside it, in basis points. */
+/** Per-account trading configuration (docs/domain.md §1). The buffer lives beside it, in basis points. */
 export interface AccountConfig {
   weeklyTargetPct: number;
   deltaRange: { min: number; max: number };
@@ -11,19 +11,19 @@ export interface AccountConfig {
   contractsPct: number;
   leapsPct: number;
   maxDrawdownPct: number;
-  /** Share of the net trading income since the last reinvestment that is reinvested (domain.md §6). */
+  /** Share of the net trading income since the last reinvestment that is reinvested (docs/domain.md §7). */
   reinvestRatePct: number;
   /** A reinvestment below this amount does not happen; "0.00" means no minimum (decimal string). */
   minReinvestment: string;
 }
 
 /**
- * The reinvestment settings of domain.md §6. Every type carries them, GEN included (a GEN account
+ * The reinvestment settings of docs/domain.md §7. Every type carries them, GEN included (a GEN account
  * never reinvests): one shape for every account keeps views, patches and the migration uniform.
  */
 const REINVESTMENT_DEFAULTS = { reinvestRatePct: 100, minReinvestment: '100.00' } as const;
 
-/** Defaults per type, from domain.md §1 (target, delta range, entry days). */
+/** Defaults per type, from docs/domain.md §1 (target, delta range, entry days). */
 export const DEFAULT_CONFIG: Record<AccountType, AccountConfig> = {
   GEN: {
     weeklyTargetPct: 1.5,
@@ -93,9 +93,7 @@ export function applyConfigPatch(current: AccountConfig, patch: AccountConfigPat
     errors.push({ field: 'minReinvestment', message: MIN_REINVESTMENT_RULE });
   }
   if (next.entryDays.length === 0) errors.push({ field: 'entryDays', message: 'at least one entry day is required' });
-  if (errors.length) {
-    throw new AppError('validation', 'VALIDATION_FAILED', errors.map((e) => e.message).join('; '), { errors });
-  }
+  if (errors.length) throw validationError(errors.map((e) => e.message).join('; '), errors);
   return next;
 }
 

@@ -13,7 +13,7 @@ export interface AccountFigures {
 }
 
 /**
- * domain.md §1: total = cash + contracts + leaps; the buffer is bufferPct of the total (rounded up
+ * docs/domain.md §1, §2: total = cash + contracts + leaps; the buffer is bufferPct of the total (rounded up
  * to the cent, so the reserve is never short); available cash = cash − buffer, never below 0.
  */
 export function accountFigures(pockets: Pockets, bufferBp: number): AccountFigures {

@@ -1,4 +1,4 @@
-import { AppError } from '@app/errors';
+import { accountNotEmpty, invalidStatusChange } from '../accounts.errors';
 import type { AccountStatus } from './account-types';
 
 /** Which status an owner may move an account to from each status (MERGED is set only by a merge). */
@@ -11,10 +11,6 @@ const TRANSITIONS: Record<AccountStatus, AccountStatus[]> = {
 
 export function assertStatusChange(from: AccountStatus, to: AccountStatus, totalCents: bigint): void {
   if (from === to) return;
-  if (!TRANSITIONS[from].includes(to)) {
-    throw new AppError('unprocessable', 'INVALID_STATUS_CHANGE', `an account cannot go from ${from} to ${to}`);
-  }
-  if (to === 'CLOSED' && totalCents !== 0n) {
-    throw new AppError('unprocessable', 'ACCOUNT_NOT_EMPTY', 'only an account with zero value can be closed');
-  }
+  if (!TRANSITIONS[from].includes(to)) throw invalidStatusChange(from, to);
+  if (to === 'CLOSED' && totalCents !== 0n) throw accountNotEmpty();
 }

@@ -1,4 +1,4 @@
-import { AppError } from '@app/errors';
+import { invalidField } from '@app/errors';
 import { percentToBasisPoints } from './percent';
 
 export const TEMPLATES = ['moderate', 'conservative', 'aggressive', 'custom'] as const;
@@ -12,11 +12,11 @@ export interface Allocation {
   bufferBp: number;
 }
 
-/** domain.md §4, §5: a portfolio's fork and merge thresholds unless it names its own (cents). */
+/** docs/domain.md §1: a portfolio's fork and merge thresholds unless it names its own (cents). */
 export const DEFAULT_FORK_THRESHOLD = 5_000_000n; // 50,000.00
 export const DEFAULT_MERGE_THRESHOLD = 50_000_000n; // 500,000.00
 
-/** domain.md §7: the allocation templates. */
+/** docs/domain.md §2: the allocation templates. */
 export const TEMPLATE_ALLOCATIONS: Record<Exclude<Template, 'custom'>, Allocation> = {
   moderate: { gen: 40, rev: 30, com: 30, bufferBp: 500 },
   conservative: { gen: 30, rev: 50, com: 20, bufferBp: 700 },
@@ -30,9 +30,6 @@ export interface AllocationInput {
   bufferPct: number;
 }
 
-const invalid = (field: string, message: string) =>
-  new AppError('validation', 'VALIDATION_FAILED', `${field} ${message}`, { errors: [{ field, message }] });
-
 /**
  * The allocation a new portfolio gets: a named template, or a custom one of three whole
  * percentages summing to 100 with a buffer of 0–20 %.
@@ -40,22 +37,22 @@ const invalid = (field: string, message: string) =>
 export function resolveAllocation(template: Template | undefined, custom: AllocationInput | undefined): Allocation {
   const chosen = template ?? (custom ? 'custom' : 'moderate');
   if (chosen !== 'custom') {
-    if (custom) throw invalid('allocation', 'is only accepted with template "custom"');
+    if (custom) throw invalidField('allocation', 'is only accepted with template "custom"');
     return TEMPLATE_ALLOCATIONS[chosen];
   }
-  if (!custom) throw invalid('allocation', 'is required with template "custom"');
+  if (!custom) throw invalidField('allocation', 'is required with template "custom"');
   for (const key of ['gen', 'rev', 'com'] as const) {
     const value = custom[key];
     if (!Number.isInteger(value) || value < 0 || value > 100) {
-      throw invalid(`allocation.${key}`, 'must be a whole percentage from 0 to 100');
+      throw invalidField(`allocation.${key}`, 'must be a whole percentage from 0 to 100');
     }
   }
   if (custom.gen + custom.rev + custom.com !== 100) {
-    throw invalid('allocation', 'percentages gen + rev + com must sum to 100');
+    throw invalidField('allocation', 'percentages gen + rev + com must sum to 100');
   }
   const bufferBp = percentToBasisPoints(custom.bufferPct);
   if (bufferBp === undefined || bufferBp > 2000) {
-    throw invalid('allocation.bufferPct', 'must be a percentage from 0 to 20 with at most two decimals');
+    throw invalidField('allocation.bufferPct', 'must be a percentage from 0 to 20 with at most two decimals');
   }
   return { gen: custom.gen, rev: custom.rev, com: custom.com, bufferBp };
 }

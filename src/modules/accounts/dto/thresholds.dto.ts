@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsAmount, Optional } from '../../../common/validators';
 
-/** A portfolio's fork and merge thresholds as a request gives them (domain.md §4, §5). */
+/** A portfolio's fork and merge thresholds as a request gives them (docs/domain.md §1, §5, §6). */
 export class ThresholdsDto {
   @ApiPropertyOptional({ example: '50000.00', default: '50000.00' })
   @Optional()

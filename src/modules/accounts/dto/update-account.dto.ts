@@ -23,7 +23,7 @@ export class DeltaRangeDto {
   @ApiPropertyOptional({ minimum: 20, maximum: 70 }) @IsInt() @Min(20) @Max(70) max: number;
 }
 
-/** domain.md §7: every field optional; ranges per field, cross-field rules in the domain. */
+/** docs/domain.md §1: every field optional; ranges per field, cross-field rules in the domain. */
 export class UpdateAccountDto {
   @ApiPropertyOptional({ enum: ['ACTIVE', 'SUSPENDED', 'CLOSED'], description: 'CLOSED only at zero value' })
   @Optional()

@@ -1,7 +1,7 @@
 import type { TransactionKind } from '../../transactions/domain/ledger.types';
 
 /**
- * How a transaction kind affects an account's time-weighted return (domain.md §8):
+ * How a transaction kind affects an account's time-weighted return (docs/domain.md §8):
  * - income: trading results, the only thing a return is made of;
  * - flow: external money entering or leaving the account (capital, not performance);
  * - internal: money moving between the account's own pockets (no effect on its value).

@@ -4,7 +4,7 @@ import type { Cents } from '@app/money';
 /** Enough digits that powers over centuries of weeks stay exact to far below a cent. */
 const D = Decimal.clone({ precision: 60 });
 
-/** A GEN account's fork position (domain.md §4, §8). */
+/** A GEN account's fork position (docs/domain.md §5, §8). */
 export interface ForkOutlook {
   surplus: Cents;
   /** max(surplus, 0) / fork threshold, as a fraction (≥ 1 means eligible now). */
@@ -15,7 +15,7 @@ export interface ForkOutlook {
 
 /**
  * Weeks until a GEN account's surplus reaches the fork threshold, growing as in the projection
- * model (domain.md §9): each week value += value × (1 − buffer) × weekly target, compounding,
+ * model (docs/domain.md §9): each week value += value × (1 − buffer) × weekly target, compounding,
  * with the baseline unchanged. The smallest n with value × (1 + g)^n − baseline ≥ threshold;
  * null when the value cannot grow (value ≤ 0 or g ≤ 0).
  */
@@ -44,7 +44,7 @@ export function forkOutlook(input: {
   return { surplus, progress, weeksToFork: n };
 }
 
-/** A forked unit's progress to the merge threshold (domain.md §5), as a fraction. */
+/** A forked unit's progress to the merge threshold (docs/domain.md §6), as a fraction. */
 export function mergeProgress(unitValue: Cents, mergeThreshold: Cents): Decimal {
   return new D(unitValue.toString()).div(mergeThreshold.toString());
 }

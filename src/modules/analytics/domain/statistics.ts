@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 
 export const WEEKS_PER_YEAR = 52;
-/** The annual risk-free rate the Sharpe ratio is measured against (domain.md §8). */
+/** The annual risk-free rate the Sharpe ratio is measured against (docs/domain.md §8). */
 export const RISK_FREE_ANNUAL = new Decimal('0.02');
 
 /** Summary statistics of a series of weekly returns (fractions, not percent). */

@@ -163,7 +163,7 @@ describe(buildWeeks.name, () => {
 });
 
 describe('FLOW_KINDS', () => {
-  it('are the external flows of domain.md §8', () => {
+  it('are the external flows of docs/domain.md §8', () => {
     expect(FLOW_KINDS).toEqual(['DEPOSIT', 'WITHDRAWAL', 'TRANSFER', 'FORK', 'MERGE']);
   });
 });

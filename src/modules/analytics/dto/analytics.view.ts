@@ -119,7 +119,7 @@ export class AccountAnalyticsView {
   unit: UnitProgressView | null;
 }
 
-export class TypeTotalView {
+export class AnalyticsTypeTotalView {
   @ApiProperty({ enum: ACCOUNT_TYPES }) type: AccountType;
   @ApiProperty({ description: 'accounts of this type, root and forked, merged ones included' }) accounts: number;
   @ApiProperty(MONEY) cash: string;
@@ -187,7 +187,7 @@ export class PortfolioAnalyticsView {
   @ApiProperty({ format: 'date-time' }) from: string;
   @ApiProperty({ format: 'date-time' }) to: string;
   @ApiProperty({ ...MONEY, description: 'every account, now' }) total: string;
-  @ApiProperty({ type: [TypeTotalView], description: 'now' }) byType: TypeTotalView[];
+  @ApiProperty({ type: [AnalyticsTypeTotalView], description: 'now' }) byType: AnalyticsTypeTotalView[];
   @ApiProperty({ type: [UnitTotalView], description: 'forked units, in creation order, now' }) units: UnitTotalView[];
   @ApiProperty({ type: [ForkEventView], description: 'every fork, oldest first' }) forks: ForkEventView[];
   @ApiProperty({ type: [MergeEventView], description: 'every merge, oldest first' }) merges: MergeEventView[];

@@ -21,7 +21,7 @@ export type ForkDecision =
   | { eligible: false; reason: ForkRefusal; message: string; surplus: Cents };
 
 /**
- * domain.md §4: a GEN account forks when its surplus (total value − baseline) reaches the fork
+ * docs/domain.md §5: a GEN account forks when its surplus (total value − baseline) reaches the fork
  * threshold. The whole surplus leaves it, in cash; the new GEN gets half (the remainder cent goes
  * to it) as its baseline, the new COM the other half.
  */

@@ -36,7 +36,10 @@ export const accountValue = (a: Pick<UnitAccount, 'cash' | 'contracts' | 'leaps'
 export const unitValue = (unit: Pick<MergeCandidate, 'gen' | 'com'>): Cents =>
   accountValue(unit.gen) + accountValue(unit.com);
 
-/** domain.md §5: a forked unit merges when its total value (GEN + COM, all pockets) reaches the merge threshold. */
+/**
+ * docs/domain.md §6: a forked unit merges when its total value (GEN + COM, all pockets) reaches the
+ * merge threshold.
+ */
 export function decideMerge(unit: MergeCandidate, threshold: Cents): MergeDecision {
   const value = unitValue(unit);
   if (unit.status !== 'ACTIVE') {

@@ -31,7 +31,7 @@ export interface FamilyTree {
 }
 
 /**
- * domain.md §8: root accounts → the units their GEN forked → those units' children, in creation
+ * docs/domain.md §5: root accounts → the units their GEN forked → those units' children, in creation
  * order. Units are given oldest first; a unit merged stays in the tree with its children.
  */
 export function buildTree(rootAccounts: readonly TreeAccount[], units: readonly TreeUnit[]): FamilyTree {

@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG } from '../../accounts/domain/account-config';
 import { DEFAULT_FORK_THRESHOLD, DEFAULT_MERGE_THRESHOLD, TEMPLATE_ALLOCATIONS } from '../../accounts/domain/templates';
 import type { AccountKind, ProjectionParams, StartState } from './projection';
 
-/** domain.md §7 (moderate template) and §1 (weekly targets), §4–§5 (thresholds), in request units. */
+/** docs/domain.md §2 (moderate template) and §1 (weekly targets, thresholds), in request units. */
 export const PROJECTION_DEFAULTS = {
   allocation: {
     gen: TEMPLATE_ALLOCATIONS.moderate.gen,

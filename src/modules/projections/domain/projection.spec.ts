@@ -33,7 +33,7 @@ const start = (over: Partial<StartState> = {}): StartState => ({
 });
 
 /**
- * A literal, one-unit-at-a-time reading of domain.md §9, kept deliberately naive: the reference the
+ * A literal, one-unit-at-a-time reading of docs/domain.md §9, kept deliberately naive: the reference the
  * cohort simulation must agree with.
  */
 function naive(p: ProjectionParams, s: StartState) {

@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 
 /**
- * The geometric-growth projection (domain.md §9): a deterministic week-by-week simulation.
+ * The geometric-growth projection (docs/domain.md §9): a deterministic week-by-week simulation.
  *
  * Exactness: money is a `bigint` of 10⁻¹⁸ dollars ("atoms", 10¹⁶ per cent). A week's earnings are
  * `value × (10000 − bufferBp) × ratePpm / 10¹⁰` truncated to the atom, and a fork gives the new COM

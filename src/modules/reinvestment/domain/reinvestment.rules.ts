@@ -10,7 +10,7 @@ import {
 import { assertBalanced, deltasFromLegs } from '../../transactions/domain/postings';
 import { nothingToClose, reinvestmentNotAllowed } from '../reinvestment.errors';
 
-/** The kinds whose cash postings make an account's trading income (domain.md §6). */
+/** The kinds whose cash postings make an account's trading income (docs/domain.md §7). */
 export const INCOME_KINDS: readonly TransactionKind[] = ['PREMIUM', 'TRADING_LOSS', 'FEE'];
 
 /** The sum of an account's cash postings of one kind (and, for a REVERSAL, the kind it reversed). */
@@ -53,7 +53,7 @@ export type ReinvestmentDecision =
   | { reinvest: false; reason: SkipReason; amount: Cents; share: Cents };
 
 /**
- * domain.md §6: share = net income × reinvestRatePct, rounded DOWN to the cent (never reinvest a
+ * docs/domain.md §7: share = net income × reinvestRatePct, rounded DOWN to the cent (never reinvest a
  * fraction of a cent that was not earned); amount = share capped at the available cash. Nothing
  * happens when the share is not positive, when nothing is available, or when the amount is below
  * the minimum.
@@ -70,7 +70,7 @@ export function reinvestmentAmount(inputs: ReinvestmentInputs): ReinvestmentDeci
   return { reinvest: true, amount, share };
 }
 
-/** contractsPct to contracts, the rest to LEAPS; the remainder cent goes to contracts (domain.md §2). */
+/** contractsPct to contracts, the rest to LEAPS; the remainder cent goes to contracts (docs/domain.md §2). */
 export function splitReinvestment(amount: Cents, contractsPct: number): { contracts: Cents; leaps: Cents } {
   const [contracts, leaps] = splitByWeights(amount, [contractsPct, 100 - contractsPct]);
   return { contracts, leaps };

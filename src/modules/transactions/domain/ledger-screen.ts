@@ -23,11 +23,11 @@ export interface ScreenRefusal {
 /**
  * Decides, in order, which of many planned transactions the ledger accepts when those it refuses
  * are left out: each is checked against the locked accounts as changed by the ones accepted before
- * it, with ledger_post's guards (1764400000000-initial-schema.ts: the account exists, its status
- * allows the movement, no pocket goes below 0, and the cash available above the buffer covers
- * `availableDebit`). A bulk import screens a chunk this way, then posts what passed in one call:
- * a chunk of refused lines costs one pass instead of one retry per refusal. ledger_post remains the
- * authority: it checks again what is posted.
+ * it, with ledger_post's guards (src/database/functions/ledger_post.sql: the account exists, its
+ * status allows the movement, no pocket goes below 0, and the cash available above the buffer
+ * covers `availableDebit`). A bulk import screens a chunk this way, then posts what passed in one
+ * call: a chunk of refused lines costs one pass instead of one retry per refusal. ledger_post
+ * remains the authority: it checks again what is posted.
  */
 export function screenTransactions(
   accounts: ReadonlyMap<string, LockedAccount>,

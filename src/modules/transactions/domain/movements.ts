@@ -1,8 +1,17 @@
-import { AppError } from '@app/errors';
 import type { Cents } from '@app/money';
 import { accountNotFound } from '../../accounts/accounts.errors';
-import { alreadyReversed } from '../transactions.errors';
-import { assertBalanced, deltasFromLegs, negateLegs, ruleRefusal } from './postings';
+import {
+  alreadyReversed,
+  comWithdrawalForbidden,
+  crossPortfolioTransfer,
+  effectiveAtBeforeAccount,
+  effectiveAtInFuture,
+  sameAccountTransfer,
+  toAccountIdOnlyForTransfer,
+  toAccountIdRequired,
+  transactionNotReversible,
+} from '../transactions.errors';
+import { assertBalanced, deltasFromLegs, negateLegs } from './postings';
 import {
   AccountDelta,
   AccountFactsLite,
@@ -34,9 +43,10 @@ const SINGLE_ACCOUNT: Record<Exclude<MovementKind, 'TRANSFER'>, { external: Exte
 };
 
 /**
- * domain.md §3: turns a requested movement into balanced legs plus the per-account deltas and
- * guards that the database checks under lock. Rules that depend only on immutable facts (type,
- * portfolio, creation time) are decided here; balances and status are checked by the database.
+ * docs/domain.md §3: turns a requested movement into balanced legs plus the per-account deltas and
+ * guards that ledger_post checks under lock (src/database/functions/ledger_post.sql). Rules that
+ * depend only on immutable facts (type, portfolio, creation time) are decided here; balances and
+ * status are checked by the database.
  */
 export function planMovement(
   id: string,
@@ -49,14 +59,8 @@ export function planMovement(
   assertEffectiveAt(input.effectiveAt, [account], now);
 
   if (input.kind === 'TRANSFER') return planTransfer(id, input, account, facts, now);
-  if (input.toAccountId !== undefined) {
-    throw new AppError('validation', 'VALIDATION_FAILED', 'toAccountId is only accepted for TRANSFER', {
-      errors: [{ field: 'toAccountId', message: 'only accepted for TRANSFER' }],
-    });
-  }
-  if (input.kind === 'WITHDRAWAL' && account.type === 'COM') {
-    throw ruleRefusal('COM_WITHDRAWAL_FORBIDDEN', 'money can never be withdrawn from a COM account');
-  }
+  if (input.toAccountId !== undefined) throw toAccountIdOnlyForTransfer();
+  if (input.kind === 'WITHDRAWAL' && account.type === 'COM') throw comWithdrawalForbidden('withdrawn from');
 
   const rule = SINGLE_ACCOUNT[input.kind];
   const signed = rule.credit ? input.amount : -input.amount;
@@ -81,19 +85,12 @@ function planTransfer(
   facts: ReadonlyMap<string, AccountFactsLite>,
   now: Date,
 ): PlannedTransaction {
-  if (!input.toAccountId) {
-    throw new AppError('validation', 'VALIDATION_FAILED', 'toAccountId is required for TRANSFER', {
-      errors: [{ field: 'toAccountId', message: 'required for TRANSFER' }],
-    });
-  }
+  if (!input.toAccountId) throw toAccountIdRequired();
   const to = facts.get(input.toAccountId);
   if (!to) throw accountNotFound(input.toAccountId);
-  if (to.id === from.id) throw ruleRefusal('SAME_ACCOUNT_TRANSFER', 'a transfer needs two different accounts');
-  if (to.portfolioId !== from.portfolioId) {
-    throw ruleRefusal('CROSS_PORTFOLIO_TRANSFER', 'transfers stay within one portfolio');
-  }
-  if (from.type === 'COM')
-    throw ruleRefusal('COM_WITHDRAWAL_FORBIDDEN', 'money can never be transferred out of a COM account');
+  if (to.id === from.id) throw sameAccountTransfer();
+  if (to.portfolioId !== from.portfolioId) throw crossPortfolioTransfer();
+  if (from.type === 'COM') throw comWithdrawalForbidden('transferred out of');
   assertEffectiveAt(input.effectiveAt, [to], now);
 
   const legs: Leg[] = [
@@ -124,18 +121,14 @@ export interface ReversibleTransaction {
 
 const REVERSIBLE = new Set<TransactionKind>(['DEPOSIT', 'WITHDRAWAL', 'PREMIUM', 'TRADING_LOSS', 'FEE', 'TRANSFER']);
 
-/** domain.md §3: a reversal posts the negation of the original; each transaction is reversed once. */
+/** docs/domain.md §3: a reversal posts the negation of the original; each transaction is reversed once. */
 export function planReversal(
   id: string,
   original: ReversibleTransaction,
   options: { effectiveAt?: Date; memo?: string },
 ): PlannedTransaction {
-  if (!REVERSIBLE.has(original.kind)) {
-    throw ruleRefusal('TRANSACTION_NOT_REVERSIBLE', `a ${original.kind} transaction cannot be reversed`);
-  }
-  if (original.reversedById) {
-    throw alreadyReversed(original.id);
-  }
+  if (!REVERSIBLE.has(original.kind)) throw transactionNotReversible(original.kind);
+  if (original.reversedById) throw alreadyReversed(original.id);
   const legs = negateLegs(original.legs);
   const baselineOf = new Map(original.baselineChanges.map((b) => [b.id, -b.baseline]));
   const accounts = deltasFromLegs(legs, (accountId) => ({
@@ -169,22 +162,10 @@ function finish(
 /** A backdated movement may not be in the future, nor before any account it touches existed. */
 export function assertEffectiveAt(effectiveAt: Date | undefined, accounts: AccountFactsLite[], now: Date): void {
   if (!effectiveAt) return;
-  if (effectiveAt.getTime() > now.getTime()) {
-    throw new AppError('validation', 'EFFECTIVE_AT_IN_FUTURE', 'effectiveAt must not be in the future', {
-      errors: [{ field: 'effectiveAt', message: 'must not be in the future' }],
-    });
-  }
+  if (effectiveAt.getTime() > now.getTime()) throw effectiveAtInFuture();
   for (const account of accounts) {
-    if (effectiveAt.getTime() < account.createdAt.getTime()) {
-      throw new AppError(
-        'validation',
-        'EFFECTIVE_AT_BEFORE_ACCOUNT',
-        `effectiveAt is before account ${account.id} existed`,
-        {
-          errors: [{ field: 'effectiveAt', message: `must not be before ${account.createdAt.toISOString()}` }],
-        },
-      );
-    }
+    if (effectiveAt.getTime() < account.createdAt.getTime())
+      throw effectiveAtBeforeAccount(account.id, account.createdAt);
   }
 }
 

@@ -4,7 +4,7 @@ import { assertBalanced, deltasFromLegs } from './postings';
 import { OWNER_STATUSES, type Leg, type PlannedTransaction } from './ledger.types';
 
 /**
- * domain.md §7: the initial capital arrives as one DEPOSIT split GEN / REV / COM by the allocation;
+ * docs/domain.md §2: the initial capital arrives as one DEPOSIT split GEN / REV / COM by the allocation;
  * the remainder cent goes to GEN (the first recipient), and the GEN share is its baseline.
  */
 export function planOpeningDeposit(

@@ -1,4 +1,3 @@
-import { AppError } from '@app/errors';
 import { MAX_BALANCE_CENTS, type Cents } from '@app/money';
 import { balanceLimitExceeded } from '../transactions.errors';
 import type { AccountDelta, Leg } from './ledger.types';
@@ -14,14 +13,18 @@ export function assertBalanced(legs: readonly Leg[]): void {
 /**
  * A leg beyond what an account can hold could never be stored (postings are bigint), and would
  * take its account past that limit anyway: refused as BALANCE_LIMIT_EXCEEDED, like ledger_post
- * refuses a movement that would take an account there. Only a merge of a vast unit can come close.
+ * (src/database/functions/ledger_post.sql) refuses a movement that would take an account there.
+ * Only a merge of a vast unit can come close.
  */
 export function assertStorable(legs: readonly Leg[]): void {
   const leg = legs.find((l) => l.amount > MAX_BALANCE_CENTS || -l.amount > MAX_BALANCE_CENTS);
   if (leg) throw balanceLimitExceeded(leg.accountId);
 }
 
-/** Sums the legs per account and pocket into the deltas the database applies. */
+/**
+ * Sums the legs per account and pocket into the deltas ledger_post applies, with the guards it
+ * checks under the row locks (src/database/functions/ledger_post.sql).
+ */
 export function deltasFromLegs(
   legs: readonly Leg[],
   options: (accountId: string) => Pick<AccountDelta, 'statuses' | 'availableDebit'> & { baseline?: Cents },
@@ -49,5 +52,3 @@ export const negateLegs = (legs: readonly Leg[]): Leg[] => legs.map((leg) => ({ 
 export function sumLegs(legs: readonly Leg[], accountId: string): Cents {
   return legs.filter((l) => l.accountId === accountId).reduce((acc, l) => acc + l.amount, 0n);
 }
-
-export const ruleRefusal = (code: string, message: string) => new AppError('unprocessable', code, message);

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { plainToInstance } from 'class-transformer';
@@ -19,14 +20,7 @@ import { announcePosted } from '../ledger.events';
 import { LedgerRepository } from '../ledger.repository';
 import { ledgerRefusal } from '../transactions.errors';
 import { ImportLineDto } from './import-line.dto';
-import {
-  describeError,
-  importNotAuthorized,
-  importNotFound,
-  importNotRunnable,
-  importSize,
-  MAX_IMPORT_LINES,
-} from './imports.errors';
+import { describeError, importNotAuthorized, importNotRunnable, importSize, MAX_IMPORT_LINES } from './imports.errors';
 import { ImportReport, ImportRow, ImportsRepository } from './imports.repository';
 
 /** Lines checked and applied per database transaction. */
@@ -99,7 +93,8 @@ export class ImportRunner {
   /** A task for an import that may not run: it finished (this task ran before), or it never may. */
   private async settled(importId: string): Promise<ImportReport> {
     const row = await this.imports.find(importId);
-    if (!row) throw importNotFound(importId);
+    // Its row is written before its task is queued, and never deleted.
+    assert(row, `import ${importId} has a task but no row`);
     if (row.state === 'finished' && row.report) return row.report;
     const why = { refused: 'it was refused when submitted', finished: 'it has finished' }[row.state as string];
     throw importNotRunnable(importId, why ?? 'its file was purged');

@@ -11,9 +11,6 @@ export const importSize = (lines: number) =>
 export const importTooLarge = (limitBytes: number) =>
   new AppError('too_large', 'IMPORT_TOO_LARGE', `an import file may hold at most ${limitBytes} bytes`);
 
-export const importNotFound = (id: string) =>
-  new AppError('not_found', 'IMPORT_NOT_FOUND', `import ${id} was not found`);
-
 /** Checked again when the task runs: the grant, the key or the user may be gone since it was submitted. */
 export const importNotAuthorized = (portfolioId: string) =>
   new AppError(

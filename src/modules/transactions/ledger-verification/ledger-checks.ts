@@ -1,5 +1,5 @@
 /**
- * The ledger's invariants (domain.md §3, and the records the growth engine keeps beside the
+ * The ledger's invariants (docs/domain.md §3, and the records the growth engine keeps beside the
  * ledger), each as one query that lists what breaks it. The one definition of "a sound ledger":
  * the admin endpoint, the nightly job, `npm run ledger:verify` and the tests' `ledgerViolations`
  * all run these. No framework here: the caller brings a way to run SQL on one connection.
