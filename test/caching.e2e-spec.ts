@@ -375,6 +375,33 @@ describe('caching (e2e)', () => {
     });
   });
 
+  describe('warming at start', () => {
+    let warm: TestApp;
+    afterAll(() => warm?.close());
+
+    it("loads the latest portfolio's summary, first page of accounts and tree under the keys admins read", async () => {
+      const p = await openPortfolio(t, manager.key, { name: 'warmed', initialCapital: '1000.00' });
+      warm = await startTestApp('caching', { databaseName: t.databaseName, env: { CACHE_WARM_PORTFOLIOS: '1' } });
+      // Nothing but warming has read through this instance: its L1 holds exactly the warmed views.
+      await eventually(async () => ((await cacheStats(warm)).l1.entries >= 3 ? true : undefined), 'warming to finish');
+      const stats = await cacheStats(warm);
+      expect(stats.l1.entries).toBe(3);
+      expect(stats.namespaces.map((n: any) => [n.namespace, n.loads])).toEqual(
+        expect.arrayContaining([
+          ['portfolio', 2],
+          ['units', 1],
+        ]),
+      );
+      for (const path of [`/v1/portfolios/${p.id}`, `/v1/portfolios/${p.id}/accounts`, `/v1/portfolios/${p.id}/tree`]) {
+        const warmed = await get(warm, path, t.adminKey);
+        expect([path, warmed.headers['x-cache']]).toEqual([path, 'HIT-L1']);
+        expect(warmed.body).toEqual((await get(t, path, t.adminKey)).body);
+      }
+      // Warmed in the scope admins and auditors share: an investor's own scope is loaded on demand.
+      expect((await get(warm, `/v1/portfolios/${p.id}`)).headers['x-cache']).toBe('MISS');
+    });
+  });
+
   describe('eviction by bytes', () => {
     let small: TestApp;
     afterAll(() => small?.close());
