@@ -6,7 +6,7 @@ import { within } from '../../common/with-timeout';
 import { MIGRATIONS } from '../../database/data-source';
 import { RedisService } from '../../infrastructure/redis.service';
 import { QueueRegistry } from '../async-tasks/queue-registry.service';
-import { CacheService } from '../caching/cache.service';
+import { TagTokens } from '../caching/tag-tokens';
 import { readinessCheck } from '../monitoring/metrics';
 import { ScrapeCollectors } from '../monitoring/scrape-collectors';
 
@@ -52,7 +52,7 @@ export class ReadinessService implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly redis: RedisService,
     private readonly queues: QueueRegistry,
-    private readonly cache: CacheService,
+    private readonly tagTokens: TagTokens,
     private readonly indicators: HealthIndicatorService,
     private readonly collectors: ScrapeCollectors,
   ) {}
@@ -95,7 +95,7 @@ export class ReadinessService implements OnModuleInit {
     ]);
     const cache = this.indicators
       .check('cache')
-      .up({ invalidations: this.cache.coherent ? 'subscribed' : 'lost' }).cache;
+      .up({ invalidations: this.tagTokens.subscribed ? 'subscribed' : 'lost' }).cache;
     return { database, redis, queues, migrations, cache };
   }
 
