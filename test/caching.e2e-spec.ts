@@ -38,8 +38,8 @@ describe('caching (e2e)', () => {
 
   const get = (app: TestApp, path: string, key = manager.key) => app.http.get(path).set(bearer(key)).expect(200);
   const post = (path: string, body: object = {}, key = manager.key) => t.http.post(path).set(bearer(key)).send(body);
-  const cacheStats = async (app: TestApp) =>
-    (await app.http.get('/v1/admin/cache').set(bearer(t.adminKey)).expect(200)).body;
+  const cacheStats = async (app: TestApp, adminKey = t.adminKey) =>
+    (await app.http.get('/v1/admin/cache').set(bearer(adminKey)).expect(200)).body;
 
   describe('read-your-writes after every kind of write', () => {
     let p: Awaited<ReturnType<typeof openPortfolio>>;
@@ -372,6 +372,45 @@ describe('caching (e2e)', () => {
       expect(count('alluse_cache_misses_total', 'level="l2",namespace="account"')).toBeGreaterThan(0);
       expect(count('alluse_cache_loads_total', 'namespace="account"')).toBeGreaterThan(0);
       expect(res.text).toMatch(/^alluse_process_cpu_seconds_total /m);
+    });
+  });
+
+  describe('warming at start', () => {
+    let writer: TestApp;
+    let warm: TestApp;
+    afterAll(async () => {
+      await warm?.close();
+      await writer?.close();
+    });
+
+    it("loads the latest portfolio's summary, first page of accounts and tree under the keys admins read", async () => {
+      // A database of its own: the one portfolio in it is the most recently active.
+      writer = await startTestApp('caching-warm');
+      const owner = await createUser(writer, 'manager');
+      const p = await openPortfolio(writer, owner.key, { name: 'warmed', initialCapital: '1000.00' });
+      warm = await startTestApp('caching-warm', {
+        databaseName: writer.databaseName,
+        env: { CACHE_WARM_PORTFOLIOS: '1' },
+      });
+      // Nothing but warming has read through this instance: its L1 holds exactly the warmed views.
+      const stats = await eventually(async () => {
+        const now = await cacheStats(warm, warm.adminKey);
+        return now.l1.entries >= 3 ? now : undefined;
+      }, 'warming to finish');
+      expect(stats.l1.entries).toBe(3);
+      expect(stats.namespaces.map((n: any) => [n.namespace, n.loads])).toEqual(
+        expect.arrayContaining([
+          ['portfolio', 2],
+          ['units', 1],
+        ]),
+      );
+      for (const path of [`/v1/portfolios/${p.id}`, `/v1/portfolios/${p.id}/accounts`, `/v1/portfolios/${p.id}/tree`]) {
+        const warmed = await get(warm, path, warm.adminKey);
+        expect([path, warmed.headers['x-cache']]).toEqual([path, 'HIT-L1']);
+        expect(warmed.body).toEqual((await get(writer, path, writer.adminKey)).body);
+      }
+      // Warmed in the scope admins and auditors share: an investor's own scope is loaded on demand.
+      expect((await get(warm, `/v1/portfolios/${p.id}`, owner.key)).headers['x-cache']).toBe('MISS');
     });
   });
 

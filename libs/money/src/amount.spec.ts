@@ -1,4 +1,4 @@
-import { formatCents, MAX_AMOUNT_CENTS, parseAmount } from './amount';
+import { decimalCents, formatCents, MAX_AMOUNT_CENTS, parseAmount } from './amount';
 
 describe('parseAmount', () => {
   it.each([
@@ -44,6 +44,25 @@ describe('parseAmount', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason.length).toBeGreaterThan(0);
   });
+});
+
+describe('decimalCents', () => {
+  it.each([
+    ['0', 0n],
+    ['0.00', 0n],
+    ['12.5', 1250n],
+    ['1250.00', 125000n],
+    ['9999999999999.99', 999999999999999n],
+  ])('reads %p as %p cents, whatever its range', (input, cents) => {
+    expect(decimalCents(input)).toBe(cents);
+  });
+
+  it.each([['-1.00'], ['+1'], ['1e3'], ['1.234'], ['01'], ['.5'], ['1.'], [' 1'], ['10000000000000']])(
+    'refuses %p',
+    (input) => {
+      expect(decimalCents(input)).toBeUndefined();
+    },
+  );
 });
 
 describe('formatCents', () => {

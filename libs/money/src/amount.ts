@@ -15,6 +15,16 @@ export const MAX_BALANCE_CENTS: Cents = 9_223_372_036_854_775_807n;
 
 const AMOUNT_PATTERN = /^(0|[1-9]\d{0,12})(?:\.(\d{1,2}))?$/;
 
+/**
+ * The cents of a plain decimal string of at most 13 digits and two decimals ("0", "12.5",
+ * "1250.00"); undefined for anything else (a sign, an exponent, a space, a third decimal). The
+ * range is the caller's to check.
+ */
+export function decimalCents(value: string): Cents | undefined {
+  const match = AMOUNT_PATTERN.exec(value);
+  return match ? BigInt(match[1]) * 100n + BigInt((match[2] ?? '').padEnd(2, '0')) : undefined;
+}
+
 export type AmountParseResult = { ok: true; cents: Cents } | { ok: false; reason: string };
 
 /**
@@ -25,11 +35,10 @@ export function parseAmount(value: unknown): AmountParseResult {
   if (typeof value !== 'string') {
     return { ok: false, reason: 'must be a decimal string such as "1250.00", not a JSON number' };
   }
-  const match = AMOUNT_PATTERN.exec(value);
-  if (!match) {
+  const cents = decimalCents(value);
+  if (cents === undefined) {
     return { ok: false, reason: 'must be a positive decimal string with at most two decimals' };
   }
-  const cents = BigInt(match[1]) * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
   if (cents <= 0n) return { ok: false, reason: 'must be greater than zero' };
   if (cents > MAX_AMOUNT_CENTS) return { ok: false, reason: 'must not exceed 1000000000000.00' };
   return { ok: true, cents };

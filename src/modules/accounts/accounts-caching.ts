@@ -2,12 +2,16 @@ import { isUUID } from 'class-validator';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { cacheConfig, type CacheConfig } from '../../config/configuration';
 import { CacheService } from '../caching/cache.service';
-import { cacheKey, parseTag, portfolioTag, unitTag } from '../caching/domain/cache-keys';
-import { SYSTEM_READER } from '../caching/warming';
+import { CacheWarming } from '../caching/cache-warming';
+import { cachedRoute } from '../caching/cached-route';
+import { parseTag, unitTag } from '../caching/domain/cache-keys';
+import { TagRules } from '../caching/tag-rules';
+import { TagTokens } from '../caching/tag-tokens';
 import { AccountDirectory } from './account-directory.service';
 import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
 import { PortfolioAccessService } from './portfolio-access.service';
+import { PortfoliosController } from './portfolios.controller';
 
 /** What the cache needs to know about accounts, portfolios and who may read them. */
 @Injectable()
@@ -16,6 +20,9 @@ export class AccountsCaching implements OnModuleInit, OnApplicationBootstrap {
 
   constructor(
     private readonly cache: CacheService,
+    private readonly rules: TagRules,
+    private readonly tokens: TagTokens,
+    private readonly warming: CacheWarming,
     private readonly directory: AccountDirectory,
     private readonly accounts: AccountsService,
     private readonly repository: AccountsRepository,
@@ -28,7 +35,7 @@ export class AccountsCaching implements OnModuleInit, OnApplicationBootstrap {
     if (!this.cache.enabled || this.config.warmPortfolios === 0) return;
     void this.repository
       .recentlyActivePortfolios(this.config.warmPortfolios)
-      .then((ids) => this.cache.warm(ids))
+      .then((ids) => this.warming.warm(ids))
       .then((n) => this.logger.log(`cache warmed with ${n} portfolios`))
       .catch((error: Error) => this.logger.warn(`cache not warmed: ${error.message}`));
   }
@@ -36,7 +43,7 @@ export class AccountsCaching implements OnModuleInit, OnApplicationBootstrap {
   onModuleInit(): void {
     // An account's views and its unit's views go together: a write to one account of a forked
     // unit drops the views of the unit (its detail, its sibling's analytics).
-    this.cache.addTagExpander(async (tags) => {
+    this.rules.addExpander(async (tags) => {
       // Ids come from routes that checked them, and from committed writes; never query with another.
       const ids = tags
         .map(parseTag)
@@ -47,12 +54,12 @@ export class AccountsCaching implements OnModuleInit, OnApplicationBootstrap {
       return [...facts.values()].flatMap((f) => (f.unitId ? [unitTag(f.unitId)] : []));
     });
     // A cached view is served only to who may read it now, checked from the in-process lookups.
-    this.cache.addReadCheck('portfolio', (reader, id) => this.access.assert(reader, id, 'read'));
-    this.cache.addReadCheck('account', async (reader, id) => {
+    this.rules.addReadCheck('portfolio', (reader, id) => this.access.assert(reader, id, 'read'));
+    this.rules.addReadCheck('account', async (reader, id) => {
       await this.accounts.visibleAccount(reader, id, 'read');
     });
     // A grant given or revoked on any instance is forgotten by every instance at once.
-    this.cache.onInvalidate((tags) => {
+    this.tokens.onInvalidate((tags) => {
       for (const { kind, id } of tags.map(parseTag)) {
         if (kind !== 'grant') continue;
         const [portfolioId, userId] = id.split(':');
@@ -61,19 +68,10 @@ export class AccountsCaching implements OnModuleInit, OnApplicationBootstrap {
     });
     this.cache.trackMaps('access', this.access.maps);
     this.cache.trackMaps('directory', this.directory.maps);
-    // Warming: a portfolio's summary and its accounts, as admins and auditors read them.
-    this.cache.addWarmer(async (portfolioId) => {
-      const tags = [portfolioTag(portfolioId)];
-      const path = `/v1/portfolios/${portfolioId}`;
-      await this.cache.put('portfolio', cacheKey('portfolio', 'all', path), tags, () =>
-        this.accounts.getPortfolio(SYSTEM_READER, portfolioId),
-      );
-      await this.cache.put(
-        'portfolio',
-        cacheKey('portfolio', 'all', `${path}/accounts`),
-        tags,
-        () => this.accounts.listAccounts(SYSTEM_READER, portfolioId, {}), // the first page, as a request without a query
-      );
-    });
+    // Warming: a portfolio's summary and its accounts (the first page, as a request without a query).
+    this.warming.add(cachedRoute(PortfoliosController, 'get'), (reader, id) => this.accounts.getPortfolio(reader, id));
+    this.warming.add(cachedRoute(PortfoliosController, 'listAccounts'), (reader, id) =>
+      this.accounts.listAccounts(reader, id, {}),
+    );
   }
 }

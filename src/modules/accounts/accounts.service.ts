@@ -8,6 +8,7 @@ import { AccountDirectory } from './account-directory.service';
 import { accountNotFound, grantNotAllowed, grantNotFound, portfolioNotFound } from './accounts.errors';
 import { AccountsRepository, type AccountFacts, type PortfolioScope } from './accounts.repository';
 import { applyConfigPatch } from './domain/account-config';
+import type { GrantRole } from './domain/account-types';
 import { accountFigures } from './domain/balances';
 import { percentToBasisPoints } from './domain/percent';
 import { assertStatusChange } from './domain/status';
@@ -117,7 +118,7 @@ export class AccountsService {
   }
 
   /** Gives a user operator or viewer access to a portfolio; the user's own role must allow it. */
-  async grant(principal: Principal, portfolioId: string, userId: string, role: 'operator' | 'viewer') {
+  async grant(principal: Principal, portfolioId: string, userId: string, role: GrantRole) {
     await this.access.assert(principal, portfolioId, 'manage');
     const userRole = await this.repository.findUserRole(userId);
     if (!userRole) throw userNotFound(userId);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AppError, forbidden } from '@app/errors';
 import { accessConfig, type AccessConfig } from '../../config/configuration';
+import type { GrantRole } from './domain/account-types';
 import type { Principal } from '../auth/principal';
 import { portfolioNotFound } from './accounts.errors';
 import { AccountsRepository } from './accounts.repository';
@@ -14,8 +15,6 @@ export type PortfolioAction = 'read' | 'move' | 'manage';
  * invalidations, on every other instance; this TTL bounds it while those cannot be heard.
  */
 const GRANT_TTL_MS = 5_000;
-
-type GrantRole = 'operator' | 'viewer';
 
 /**
  * Decides what a caller may do in a portfolio (docs/domain.md §10). A portfolio the caller may not see

@@ -10,7 +10,8 @@ import { PortfolioAccessService } from '../accounts/portfolio-access.service';
 import type { Principal } from '../auth/principal';
 import { invalidPeriod } from './analytics.errors';
 import { AnalyticsRepository, type UnitRow, type WeeklyPostingsRow } from './analytics.repository';
-import { FLOW_KINDS, INCOME_KINDS } from './domain/classification';
+import { INCOME_KINDS } from '../transactions/domain/ledger.types';
+import { TIMED_KINDS } from './domain/classification';
 import { forkOutlook, mergeProgress } from './domain/growth';
 import { INCOME_PERIODS, periodLabel } from './domain/periods';
 import { percent, ratio, returnStatistics } from './domain/statistics';
@@ -24,8 +25,6 @@ import type {
 } from './dto/analytics.view';
 
 const cents = (value: string | null) => BigInt(value ?? '0');
-/** The kinds whose timing matters (flows are time-weighted); a reversal may reverse a flow. */
-const TIMED_KINDS = [...FLOW_KINDS, 'REVERSAL'];
 
 /** Account and portfolio analytics (docs/domain.md §8): SQL aggregates in, pure formulas on top. */
 @Injectable()

@@ -43,7 +43,8 @@ export interface DiagnosticPayload {
 export type ImportPayload = { importId: string } | { job: 'housekeeping' };
 
 /** Who or what started a growth operation (kept on the unit it creates). */
-export type GrowthTrigger = 'automatic' | 'scan' | 'user';
+export const GROWTH_TRIGGERS = ['automatic', 'scan', 'user'] as const;
+export type GrowthTrigger = (typeof GROWTH_TRIGGERS)[number];
 
 export type GrowthPayload =
   /** Forks the GEN account if its surplus reached the threshold (after a raising transaction, or a scan). */

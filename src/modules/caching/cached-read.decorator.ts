@@ -14,7 +14,7 @@ export interface CachedReadOptions {
 /**
  * A GET read model served through the two-level cache, with `ETag` and `If-None-Match` → 304.
  * The key holds the path, the query and the caller's scope; the handler runs only on a miss.
- * Its path parameters are UUIDs, and each kind of tag it names has a read check (CacheService).
+ * Its path parameters are UUIDs, and each kind of tag it names has a read check (TagRules).
  */
 export const CachedRead = (options: CachedReadOptions) =>
   applyDecorators(

@@ -5,8 +5,12 @@ import { redisConfig, type RedisConfig } from '../../config/configuration';
 import { CacheController } from './cache.controller';
 import { CacheInvalidationListener } from './cache-invalidation.listener';
 import { CacheService } from './cache.service';
+import { CacheWarming } from './cache-warming';
+import { L2Cache } from './l2-cache';
 import { L2Store } from './l2-store';
 import { ReadCacheInterceptor } from './read-cache.interceptor';
+import { TagRules } from './tag-rules';
+import { TagTokens } from './tag-tokens';
 
 /**
  * The read cache: L1 in process, L2 in Redis (@nestjs/cache-manager with @keyv/redis). Global so
@@ -27,7 +31,15 @@ import { ReadCacheInterceptor } from './read-cache.interceptor';
     }),
   ],
   controllers: [CacheController],
-  providers: [CacheService, ReadCacheInterceptor, CacheInvalidationListener],
-  exports: [CacheService, ReadCacheInterceptor],
+  providers: [
+    CacheService,
+    L2Cache,
+    TagTokens,
+    TagRules,
+    CacheWarming,
+    ReadCacheInterceptor,
+    CacheInvalidationListener,
+  ],
+  exports: [CacheService, TagTokens, TagRules, CacheWarming, ReadCacheInterceptor],
 })
 export class CachingModule {}

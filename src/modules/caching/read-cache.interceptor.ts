@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal';
 import { CacheService } from './cache.service';
 import { CACHED_READ, type CachedReadOptions } from './cached-read.decorator';
 import { cacheKey, callerScope } from './domain/cache-keys';
+import { TagRules } from './tag-rules';
 
 /**
  * Serves a @CachedRead route from the cache; sets ETag, answers 304 to a matching If-None-Match.
@@ -19,6 +20,7 @@ export class ReadCacheInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly cache: CacheService,
+    private readonly rules: TagRules,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -42,7 +44,7 @@ export class ReadCacheInterceptor implements NestInterceptor {
     const scope = callerScope(principal);
     const tags = options.tags(params);
     // Admins and auditors read everything: their valid key (the guard) is all a hit needs.
-    if (scope !== 'all') await this.cache.authorize(principal, tags);
+    if (scope !== 'all') await this.rules.authorize(principal, tags);
     const key = cacheKey(options.namespace, scope, request.url.split('?')[0], request.query as Record<string, unknown>);
     const entry = await this.cache.read(options.namespace, key, tags, () => lastValueFrom(next.handle()));
     void reply.header('etag', entry.etag);

@@ -1,9 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AccountDirectory } from '../accounts/account-directory.service';
 import { PortfolioAccessService } from '../accounts/portfolio-access.service';
-import { CacheService } from '../caching/cache.service';
-import { cacheKey, portfolioTag } from '../caching/domain/cache-keys';
-import { SYSTEM_READER } from '../caching/warming';
+import { CacheWarming } from '../caching/cache-warming';
+import { cachedRoute } from '../caching/cached-route';
+import { TagRules } from '../caching/tag-rules';
+import { ForkMergeController } from './fork-merge.controller';
 import { unitNotFound } from './fork-merge.errors';
 import { UnitsService } from './units.service';
 
@@ -11,25 +12,19 @@ import { UnitsService } from './units.service';
 @Injectable()
 export class UnitsCaching implements OnModuleInit {
   constructor(
-    private readonly cache: CacheService,
+    private readonly rules: TagRules,
+    private readonly warming: CacheWarming,
     private readonly units: UnitsService,
     private readonly directory: AccountDirectory,
     private readonly access: PortfolioAccessService,
   ) {}
 
   onModuleInit(): void {
-    this.cache.addReadCheck('unit', async (reader, id) => {
+    this.rules.addReadCheck('unit', async (reader, id) => {
       const portfolioId = await this.directory.portfolioOfUnit(id);
       if (!portfolioId) throw unitNotFound(id);
       await this.access.assertWithin(reader, portfolioId, 'read', () => unitNotFound(id));
     });
-    this.cache.addWarmer((portfolioId) =>
-      this.cache.put(
-        'units',
-        cacheKey('units', 'all', `/v1/portfolios/${portfolioId}/tree`),
-        [portfolioTag(portfolioId)],
-        () => this.units.tree(SYSTEM_READER, portfolioId),
-      ),
-    );
+    this.warming.add(cachedRoute(ForkMergeController, 'tree'), (reader, id) => this.units.tree(reader, id));
   }
 }

@@ -1,12 +1,13 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { within } from '../../common/with-timeout';
 import { MIGRATIONS } from '../../database/data-source';
 import { RedisService } from '../../infrastructure/redis.service';
 import { QueueRegistry } from '../async-tasks/queue-registry.service';
-import { CacheService } from '../caching/cache.service';
+import { TagTokens } from '../caching/tag-tokens';
 import { readinessCheck } from '../monitoring/metrics';
 import { ScrapeCollectors } from '../monitoring/scrape-collectors';
 
@@ -45,14 +46,17 @@ class CheckFailed extends Error {
  */
 @Injectable()
 export class ReadinessService implements OnModuleInit {
-  /** The latest run per timeout (probe, scrape), shared by every caller while it runs and for a second after it started. */
-  private readonly runs = new Map<number, { startedAt: number; settled: boolean; results: Promise<CheckResults> }>();
+  /**
+   * The latest run per timeout (the probe's and the scrape's), shared by every caller while it runs
+   * and until CHECKS_REUSED_MS after it started.
+   */
+  private readonly runs = new LRUCache<number, Promise<CheckResults>>({ max: 2 });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly redis: RedisService,
     private readonly queues: QueueRegistry,
-    private readonly cache: CacheService,
+    private readonly tagTokens: TagTokens,
     private readonly indicators: HealthIndicatorService,
     private readonly collectors: ScrapeCollectors,
   ) {}
@@ -70,13 +74,14 @@ export class ReadinessService implements OnModuleInit {
   }
 
   private recent(timeoutMs: number): Promise<CheckResults> {
-    const now = performance.now();
     const last = this.runs.get(timeoutMs);
-    if (last && (!last.settled || now - last.startedAt < CHECKS_REUSED_MS)) return last.results;
-    const run = { startedAt: now, settled: false, results: this.check(timeoutMs) };
-    void run.results.then(() => (run.settled = true)); // check() never rejects: failures are "down"
-    this.runs.set(timeoutMs, run);
-    return run.results;
+    if (last) return last;
+    const start = performance.now(); // lru-cache's clock
+    const results = this.check(timeoutMs);
+    this.runs.set(timeoutMs, results); // without a TTL while it runs
+    // Once settled, it expires CHECKS_REUSED_MS after it started (check() never rejects: failures are "down").
+    void results.then(() => this.runs.set(timeoutMs, results, { ttl: CHECKS_REUSED_MS, start }));
+    return results;
   }
 
   /**
@@ -95,7 +100,7 @@ export class ReadinessService implements OnModuleInit {
     ]);
     const cache = this.indicators
       .check('cache')
-      .up({ invalidations: this.cache.coherent ? 'subscribed' : 'lost' }).cache;
+      .up({ invalidations: this.tagTokens.subscribed ? 'subscribed' : 'lost' }).cache;
     return { database, redis, queues, migrations, cache };
   }
 

@@ -2,11 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { HttpAdapterHost } from '@nestjs/core';
 import { metricsConfig, type MetricsConfig } from '../../config/configuration';
 import { ACCOUNT_STATUSES, ACCOUNT_TYPES } from '../accounts/domain/account-types';
+import { UNIT_STATUSES } from '../fork-merge/domain/merge';
 import { BookCountsRepository, type BookCountRow } from './book-counts.repository';
 import { accountsGauge, portfoliosGauge, unitsGauge } from './metrics';
-
-/** A unit's statuses (the CHECK on units.status). */
-const UNIT_STATUSES = ['ACTIVE', 'MERGED'];
 
 /**
  * The book gauges (`alluse_accounts`, `alluse_portfolios`, `alluse_units`), read in the

@@ -31,15 +31,16 @@ const LATENCY_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 const TASK_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 // HTTP (the Fastify hook in http-metrics.ts). `route` is the route template (`/v1/accounts/:id`), never the raw URL.
+const HTTP_LABELS = ['method', 'route', 'status'];
 export const httpRequests = counter(
   'alluse_http_requests_total',
   'HTTP requests answered, by route template, method and status',
-  ['method', 'route', 'status'],
+  HTTP_LABELS,
 );
 export const httpRequestDuration = histogram(
   'alluse_http_request_duration_seconds',
   'Time to answer an HTTP request, by route template, method and status',
-  ['method', 'route', 'status'],
+  HTTP_LABELS,
   LATENCY_BUCKETS,
 );
 

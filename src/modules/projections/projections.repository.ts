@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { AccountType } from '../accounts/domain/account-types';
 
 export interface ProjectionSourceRow {
   buffer_bp: number;
   fork_threshold: string;
   merge_threshold: string;
   /** Root accounts: type, total value, baseline, configured weekly target. */
-  roots: { type: 'GEN' | 'REV' | 'COM'; value: string; baseline: string; weeklyTargetPct: number | null }[];
+  roots: { type: AccountType; value: string; baseline: string; weeklyTargetPct: number | null }[];
   /** Active forked units in creation order (units.seq): GEN value and baseline, COM value. */
   units: { gen: string; baseline: string; com: string }[];
 }

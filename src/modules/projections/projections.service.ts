@@ -5,6 +5,7 @@ import { toCents } from '@app/money';
 import { projectionsConfig, type ProjectionsConfig } from '../../config/configuration';
 import { PortfolioAccessService } from '../accounts/portfolio-access.service';
 import { DEFAULT_CONFIG, stripUndefined } from '../accounts/domain/account-config';
+import type { AccountType } from '../accounts/domain/account-types';
 import { percentToBasisPoints } from '../accounts/domain/percent';
 import type { TaskView } from '../async-tasks/dto/task.view';
 import { parseTaskId } from '../async-tasks/task-id';
@@ -84,10 +85,10 @@ export class ProjectionsService {
     await this.access.assert(principal, portfolioId, 'read');
     const source = await this.repository.loadSource(portfolioId);
     if (!source) throw portfolioNotFound(portfolioId);
-    const root = (type: 'GEN' | 'REV' | 'COM') => source.roots.find((r) => r.type === type);
+    const root = (type: AccountType) => source.roots.find((r) => r.type === type);
     const rates = Object.fromEntries(
       KINDS.map((kind) => {
-        const type = kind.toUpperCase() as 'GEN' | 'REV' | 'COM';
+        const type = kind.toUpperCase() as AccountType;
         return [kind, root(type)?.weeklyTargetPct ?? DEFAULT_CONFIG[type].weeklyTargetPct];
       }),
     ) as Record<AccountKind, number>;

@@ -5,10 +5,13 @@ import {
   RECENTLY_ACTIVE_PORTFOLIOS_SQL,
 } from '../accounts/accounts.repository';
 import { PORTFOLIO_INCOME_SQL, WEEKLY_POSTINGS_SQL } from '../analytics/analytics.repository';
-import { FLOW_KINDS, INCOME_KINDS } from '../analytics/domain/classification';
+import { WEEKS_PER_YEAR } from '../accounts/domain/account-types';
+import { TIMED_KINDS } from '../analytics/domain/classification';
+import { WEEK_MS } from '../analytics/domain/weekly-series';
 import { auditPageQuery } from '../audit/audit.repository';
 import { PRINCIPAL_BY_KEY_HASH_SQL, userPageQuery } from '../auth/auth.repository';
 import { FORK_CANDIDATES_SQL, portfolioUnitsQuery } from '../fork-merge/fork-merge.repository';
+import { INCOME_KINDS } from '../transactions/domain/ledger.types';
 import { accountPageQuery, IDEMPOTENCY_KEY_SQL } from '../transactions/ledger.repository';
 
 /**
@@ -44,10 +47,6 @@ export interface KeyQuery {
   /** The statement, with the same text the repository runs, and sample parameters. */
   build(samples: SampleValues, now: Date): { sql: string; params: unknown[] };
 }
-
-const WEEK_MS = 7 * 86_400_000;
-/** As AnalyticsService passes them. */
-const TIMED_KINDS = [...FLOW_KINDS, 'REVERSAL'];
 
 /**
  * The service's important read queries, by name. The SQL is imported from the repositories that
@@ -86,7 +85,7 @@ export const KEY_QUERIES: readonly KeyQuery[] = [
     acceptedSeqScans: [],
     build: (s, now) => ({
       sql: WEEKLY_POSTINGS_SQL,
-      params: [s.accountId, new Date(now.getTime() - 52 * WEEK_MS), now, TIMED_KINDS],
+      params: [s.accountId, new Date(now.getTime() - WEEKS_PER_YEAR * WEEK_MS), now, TIMED_KINDS],
     }),
   },
   {
@@ -97,7 +96,7 @@ export const KEY_QUERIES: readonly KeyQuery[] = [
     acceptedSeqScans: [],
     build: (s, now) => ({
       sql: PORTFOLIO_INCOME_SQL,
-      params: [s.portfolioId, new Date(now.getTime() - 52 * WEEK_MS), now, INCOME_KINDS],
+      params: [s.portfolioId, new Date(now.getTime() - WEEKS_PER_YEAR * WEEK_MS), now, INCOME_KINDS],
     }),
   },
   {

@@ -16,7 +16,7 @@ import { PortfolioAccessService } from '../accounts/portfolio-access.service';
 import type { Principal } from '../auth/principal';
 import type { BatchItemDto, MovementDto, ReversalDto, TransferDto } from './dto/movement.dto';
 import type { BalanceView, TransactionListQuery, TransactionPageView, TransactionView } from './dto/transaction.view';
-import type { MovementKind, PlannedTransaction } from './domain/ledger.types';
+import { POCKETS, type MovementKind, type PlannedTransaction } from './domain/ledger.types';
 import { assertEffectiveAt, planMovement, planReversal } from './domain/movements';
 import { announcePosted } from './ledger.events';
 import { LedgerRepository } from './ledger.repository';
@@ -157,7 +157,7 @@ export class LedgerService {
     await this.visibleAccount(principal, accountId, 'read');
     const when = at ? new Date(at) : this.clock.now();
     const sums = new Map((await this.repository.balancesAt(accountId, when)).map((r) => [r.ledger, BigInt(r.amount)]));
-    const [cash, contracts, leaps] = (['cash', 'contracts', 'leaps'] as const).map((p) => sums.get(p) ?? 0n);
+    const [cash, contracts, leaps] = POCKETS.map((p) => sums.get(p) ?? 0n);
     return {
       accountId,
       at: when.toISOString(),

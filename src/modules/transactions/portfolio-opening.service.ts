@@ -9,8 +9,13 @@ import { mergeThresholdNotAboveFork } from '../accounts/accounts.errors';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AccountsService } from '../accounts/accounts.service';
 import { DEFAULT_CONFIG } from '../accounts/domain/account-config';
-import { ACCOUNT_TYPES } from '../accounts/domain/account-types';
-import { DEFAULT_FORK_THRESHOLD, DEFAULT_MERGE_THRESHOLD, resolveAllocation } from '../accounts/domain/templates';
+import { ACCOUNT_TYPES, type AccountType } from '../accounts/domain/account-types';
+import {
+  DEFAULT_FORK_THRESHOLD,
+  DEFAULT_MERGE_MODE,
+  DEFAULT_MERGE_THRESHOLD,
+  resolveAllocation,
+} from '../accounts/domain/templates';
 import type { CreatedPortfolioView } from '../accounts/dto/account.view';
 import { toAccountView } from '../accounts/views';
 import { AuditService } from '../audit/audit.service';
@@ -64,14 +69,14 @@ export class PortfolioOpeningService {
           allocation,
           forkThreshold,
           mergeThreshold,
-          mergeMode: dto.mergeMode ?? 'confirm',
+          mergeMode: dto.mergeMode ?? DEFAULT_MERGE_MODE,
         });
         const roots = await this.accounts.insertAccounts(
           m,
           portfolio.id,
           ACCOUNT_TYPES.map((type) => ({ type, bufferBp: allocation.bufferBp, config: DEFAULT_CONFIG[type] })),
         );
-        const ids = Object.fromEntries(roots.map((a) => [a.type, a.id])) as Record<'GEN' | 'REV' | 'COM', string>;
+        const ids = Object.fromEntries(roots.map((a) => [a.type, a.id])) as Record<AccountType, string>;
         const plan = planOpeningDeposit(uuid7(), portfolio.id, capital, allocation, ids);
         const result = await this.ledger.post(
           {

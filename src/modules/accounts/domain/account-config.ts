@@ -1,5 +1,5 @@
 import { FieldError, validationError } from '@app/errors';
-import { formatCents, MAX_AMOUNT_CENTS, type Cents } from '@app/money';
+import { decimalCents, formatCents, MAX_AMOUNT_CENTS, type Cents } from '@app/money';
 import type { AccountType, Weekday } from './account-types';
 
 /** Per-account trading configuration (docs/domain.md §1). The buffer lives beside it, in basis points. */
@@ -102,15 +102,12 @@ export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-const MONEY_AT_LEAST_ZERO = /^(0|[1-9]\d{0,12})(?:\.(\d{1,2}))?$/;
 export const MIN_REINVESTMENT_RULE =
   'must be a decimal string of at least 0.00 with at most two decimals, not above 1000000000000.00';
 
 /** "0.00" … "1000000000000.00" (at most two decimals) in cents; undefined for anything else. */
 export function parseMoneyAtLeastZero(value: unknown): Cents | undefined {
   if (typeof value !== 'string') return undefined;
-  const match = MONEY_AT_LEAST_ZERO.exec(value);
-  if (!match) return undefined;
-  const cents = BigInt(match[1]) * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
-  return cents <= MAX_AMOUNT_CENTS ? cents : undefined;
+  const cents = decimalCents(value);
+  return cents !== undefined && cents <= MAX_AMOUNT_CENTS ? cents : undefined;
 }

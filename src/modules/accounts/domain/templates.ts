@@ -16,6 +16,11 @@ export interface Allocation {
 export const DEFAULT_FORK_THRESHOLD = 5_000_000n; // 50,000.00
 export const DEFAULT_MERGE_THRESHOLD = 50_000_000n; // 500,000.00
 
+/** Whether a unit that reaches the merge threshold merges at once, or waits for the owner's confirmation. */
+export const MERGE_MODES = ['auto', 'confirm'] as const;
+export type MergeMode = (typeof MERGE_MODES)[number];
+export const DEFAULT_MERGE_MODE: MergeMode = 'confirm';
+
 /** docs/domain.md §2: the allocation templates. */
 export const TEMPLATE_ALLOCATIONS: Record<Exclude<Template, 'custom'>, Allocation> = {
   moderate: { gen: 40, rev: 30, com: 30, bufferBp: 500 },

@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MONEY } from '../../../common/money-property';
 import { PageView } from '../../../common/page-view';
-import { ACCOUNT_STATUSES, ACCOUNT_TYPES, WEEKDAYS } from '../domain/account-types';
+import { ACCOUNT_STATUSES, ACCOUNT_TYPES, GRANT_ROLES, WEEKDAYS } from '../domain/account-types';
 import type { AccountStatus, AccountType, Weekday } from '../domain/account-types';
-
-const MONEY = { type: String, example: '1250.00', description: 'USD, decimal string with two decimals' };
+import { MERGE_MODES, TEMPLATES, type MergeMode } from '../domain/templates';
 
 export class DeltaRangeView {
   @ApiProperty({ minimum: 10, maximum: 60 }) min: number;
@@ -75,11 +75,11 @@ export class PortfolioView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ format: 'uuid' }) ownerId: string;
-  @ApiProperty({ enum: ['moderate', 'conservative', 'aggressive', 'custom'] }) template: string;
+  @ApiProperty({ enum: TEMPLATES }) template: string;
   @ApiProperty({ type: AllocationView }) allocation: AllocationView;
   @ApiProperty(MONEY) forkThreshold: string;
   @ApiProperty(MONEY) mergeThreshold: string;
-  @ApiProperty({ enum: ['auto', 'confirm'] }) mergeMode: 'auto' | 'confirm';
+  @ApiProperty({ enum: MERGE_MODES }) mergeMode: MergeMode;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 
@@ -96,7 +96,7 @@ export class CreatedPortfolioView extends PortfolioDetailView {
 
 export class GrantView {
   @ApiProperty({ format: 'uuid' }) userId: string;
-  @ApiProperty({ enum: ['operator', 'viewer'] }) role: string;
+  @ApiProperty({ enum: GRANT_ROLES }) role: string;
   @ApiProperty({ format: 'uuid' }) grantedBy: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, Max, Min, registerDecorator } from 'class-validator';
 import { MIN_REINVESTMENT_RULE, parseMoneyAtLeastZero } from '../domain/account-config';
-import { WEEKDAYS, type Weekday } from '../domain/account-types';
+import { SETTABLE_STATUSES, WEEKDAYS, type SettableStatus, type Weekday } from '../domain/account-types';
 import { IsDecimalNumber, IsNested, Optional } from '../../../common/validators';
 
 /** A money amount that may be zero: "0.00" … "1000000000000.00", at most two decimals. */
@@ -25,10 +25,10 @@ export class DeltaRangeDto {
 
 /** docs/domain.md §1: every field optional; ranges per field, cross-field rules in the domain. */
 export class UpdateAccountDto {
-  @ApiPropertyOptional({ enum: ['ACTIVE', 'SUSPENDED', 'CLOSED'], description: 'CLOSED only at zero value' })
+  @ApiPropertyOptional({ enum: SETTABLE_STATUSES, description: 'CLOSED only at zero value' })
   @Optional()
-  @IsIn(['ACTIVE', 'SUSPENDED', 'CLOSED'])
-  status?: 'ACTIVE' | 'SUSPENDED' | 'CLOSED';
+  @IsIn(SETTABLE_STATUSES)
+  status?: SettableStatus;
 
   @ApiPropertyOptional({ minimum: 0.1, maximum: 5 })
   @Optional()

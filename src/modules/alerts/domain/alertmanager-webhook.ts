@@ -1,10 +1,13 @@
 import type { FieldError } from '@app/errors';
 
+export const ALERT_STATUSES = ['firing', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
 /** One alert of an Alertmanager webhook call, as the receiver records it. */
 export interface ReceivedAlert {
   fingerprint: string;
   name: string;
-  status: 'firing' | 'resolved';
+  status: AlertStatus;
   severity: string | null;
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -47,7 +50,8 @@ export function parseAlertmanagerWebhook(body: unknown): ParsedWebhook {
     const at = (field: string) => `alerts[${i}]${field ? `.${field}` : ''}`;
     if (!isObject(raw)) return fail(at(''), 'must be an object');
     const before = errors.length;
-    if (raw.status !== 'firing' && raw.status !== 'resolved') fail(at('status'), 'status must be firing or resolved');
+    if (!(ALERT_STATUSES as readonly unknown[]).includes(raw.status))
+      fail(at('status'), 'status must be firing or resolved');
     if (!isText(raw.fingerprint, 128) || !FINGERPRINT.test(raw.fingerprint)) {
       fail(at('fingerprint'), 'fingerprint must be 1 to 128 letters, digits, _ or -');
     }

@@ -2,17 +2,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 import { PageQuery } from '../../../common/page-query';
 import { Optional } from '../../../common/validators';
+import { ALERT_STATUSES, type AlertStatus } from '../domain/alertmanager-webhook';
 
 export class AlertsQueryDto extends PageQuery {
-  @ApiPropertyOptional({ enum: ['firing', 'resolved'] }) @Optional() @IsIn(['firing', 'resolved']) status?:
-    'firing' | 'resolved';
+  @ApiPropertyOptional({ enum: ALERT_STATUSES }) @Optional() @IsIn(ALERT_STATUSES) status?: AlertStatus;
 }
 
 export class AlertView {
   @ApiProperty() id: string;
   @ApiProperty({ description: "Alertmanager's fingerprint of the alert's labels" }) fingerprint: string;
   @ApiProperty({ example: 'AllUseReadinessCheckFailing' }) name: string;
-  @ApiProperty({ enum: ['firing', 'resolved'] }) status: 'firing' | 'resolved';
+  @ApiProperty({ enum: ALERT_STATUSES }) status: AlertStatus;
   @ApiProperty({ nullable: true, example: 'critical' }) severity: string | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels: Record<string, string>;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) annotations: Record<string, string>;
@@ -36,7 +36,7 @@ export class WebhookReceiptView {
 
 /** The Alertmanager webhook payload (version 4), for the API document; the service checks it. */
 class AlertmanagerAlertDoc {
-  @ApiProperty({ enum: ['firing', 'resolved'] }) status: string;
+  @ApiProperty({ enum: ALERT_STATUSES }) status: string;
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string' },
@@ -54,7 +54,7 @@ export class AlertmanagerWebhookDoc {
   @ApiProperty({ example: '4' }) version: string;
   @ApiPropertyOptional() groupKey?: string;
   @ApiPropertyOptional() truncatedAlerts?: number;
-  @ApiPropertyOptional({ enum: ['firing', 'resolved'] }) status?: string;
+  @ApiPropertyOptional({ enum: ALERT_STATUSES }) status?: string;
   @ApiPropertyOptional() receiver?: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) groupLabels?: Record<
     string,

@@ -8,9 +8,6 @@ import type { TransactionKind } from '../../transactions/domain/ledger.types';
  */
 export type KindClass = 'income' | 'flow' | 'internal';
 
-export const INCOME_KINDS = ['PREMIUM', 'TRADING_LOSS', 'FEE'] as const;
-export type IncomeKind = (typeof INCOME_KINDS)[number];
-
 const CLASS_OF: Record<Exclude<TransactionKind, 'REVERSAL'>, KindClass> = {
   PREMIUM: 'income',
   TRADING_LOSS: 'income',
@@ -33,6 +30,9 @@ export const FLOW_KINDS = (Object.keys(CLASS_OF) as Exclude<TransactionKind, 'RE
   (kind) => CLASS_OF[kind] === 'flow',
 );
 
+/** The kinds whose timing matters (flows are time-weighted); a reversal may reverse a flow. */
+export const TIMED_KINDS: readonly TransactionKind[] = [...FLOW_KINDS, 'REVERSAL'];
+
 export function effectiveKind(kind: TransactionKind, reversedKind: TransactionKind | null): TransactionKind {
   if (kind !== 'REVERSAL') return kind;
   if (!reversedKind || reversedKind === 'REVERSAL') {
@@ -43,8 +43,4 @@ export function effectiveKind(kind: TransactionKind, reversedKind: TransactionKi
 
 export function classOf(kind: TransactionKind, reversedKind: TransactionKind | null = null): KindClass {
   return CLASS_OF[effectiveKind(kind, reversedKind) as Exclude<TransactionKind, 'REVERSAL'>];
-}
-
-export function isIncomeKind(kind: TransactionKind): kind is IncomeKind {
-  return (INCOME_KINDS as readonly string[]).includes(kind);
 }

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
+import { WEEKS_PER_YEAR } from '../../accounts/domain/account-types';
 
-export const WEEKS_PER_YEAR = 52;
 /** The annual risk-free rate the Sharpe ratio is measured against (docs/domain.md §8). */
 export const RISK_FREE_ANNUAL = new Decimal('0.02');
 

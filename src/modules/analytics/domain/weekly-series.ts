@@ -1,7 +1,12 @@
 import Decimal from 'decimal.js';
 import type { Cents } from '@app/money';
-import type { Pocket, TransactionKind } from '../../transactions/domain/ledger.types';
-import { classOf, effectiveKind, INCOME_KINDS, type IncomeKind } from './classification';
+import {
+  INCOME_KINDS,
+  type IncomeKind,
+  type Pocket,
+  type TransactionKind,
+} from '../../transactions/domain/ledger.types';
+import { classOf, effectiveKind } from './classification';
 
 const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;

@@ -3,8 +3,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ACCOUNT_STATUSES, ACCOUNT_TYPES } from '../../accounts/domain/account-types';
 import type { AccountStatus, AccountType } from '../../accounts/domain/account-types';
 import { IsInstant, Optional } from '../../../common/validators';
+import { GROWTH_TRIGGERS } from '../../async-tasks/queues';
+import { UNIT_STATUSES, type UnitStatus } from '../../fork-merge/domain/merge';
+import { MONEY } from '../../../common/money-property';
 
-const MONEY = { type: String, example: '1250.00', description: 'USD, decimal string with two decimals' };
 const PCT = (description: string) => ({
   type: Number,
   nullable: true,
@@ -91,7 +93,7 @@ export class ForkOutlookView {
 
 export class UnitProgressView {
   @ApiProperty({ format: 'uuid' }) unitId: string;
-  @ApiProperty({ enum: ['ACTIVE', 'MERGED'] }) status: 'ACTIVE' | 'MERGED';
+  @ApiProperty({ enum: UNIT_STATUSES }) status: UnitStatus;
   @ApiProperty({ ...MONEY, description: "the unit's GEN + COM, all pockets" }) value: string;
   @ApiProperty(MONEY) mergeThreshold: string;
   @ApiProperty(PCT('value / merge threshold')) progressPct: number;
@@ -131,7 +133,7 @@ export class AnalyticsTypeTotalView {
 export class UnitTotalView {
   @ApiProperty({ format: 'uuid' }) unitId: string;
   @ApiProperty({ description: 'creation order, from 1' }) seq: number;
-  @ApiProperty({ enum: ['ACTIVE', 'MERGED'] }) status: 'ACTIVE' | 'MERGED';
+  @ApiProperty({ enum: UNIT_STATUSES }) status: UnitStatus;
   @ApiProperty({ format: 'uuid' }) genAccountId: string;
   @ApiProperty({ format: 'uuid' }) comAccountId: string;
   @ApiProperty(MONEY) gen: string;
@@ -145,7 +147,7 @@ export class ForkEventView {
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'null when a root GEN forked' })
   parentUnitId: string | null;
   @ApiProperty({ ...MONEY, description: 'surplus forked' }) amount: string;
-  @ApiProperty({ enum: ['automatic', 'scan', 'user'] }) trigger: string;
+  @ApiProperty({ enum: GROWTH_TRIGGERS }) trigger: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'the user who asked, if any' })
   createdBy: string | null;
   @ApiProperty({ format: 'uuid' }) transactionId: string;

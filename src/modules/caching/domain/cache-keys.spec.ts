@@ -3,10 +3,13 @@ import {
   cacheKey,
   callerScope,
   canonicalQuery,
+  fillPath,
   grantTag,
   isFresh,
   jitter,
+  joinPath,
   parseTag,
+  pathParams,
   portfolioTag,
   unitTag,
 } from './cache-keys';
@@ -48,6 +51,43 @@ describe(cacheKey.name, () => {
 
   it('gives two callers of different scopes two keys for one path', () => {
     expect(cacheKey('account', 'user:a', '/p')).not.toBe(cacheKey('account', 'user:b', '/p'));
+  });
+});
+
+describe(joinPath.name, () => {
+  it.each([
+    [['v1/portfolios', ':id'], '/v1/portfolios/:id'],
+    [['/v1/portfolios/', '/:id/tree'], '/v1/portfolios/:id/tree'],
+    [['v1', 'units/:id'], '/v1/units/:id'],
+    [['v1/admin/cache', '/'], '/v1/admin/cache'],
+    [['', ''], '/'],
+  ])('%p → %p', (parts, path) => {
+    expect(joinPath(...parts)).toBe(path);
+  });
+});
+
+describe(pathParams.name, () => {
+  it.each([
+    ['/v1/portfolios/:id', ['id']],
+    ['/v1/portfolios/:id/grants/:userId', ['id', 'userId']],
+    ['/v1/admin/cache', []],
+  ])('%p → %p', (template, params) => {
+    expect(pathParams(template)).toEqual(params);
+  });
+});
+
+describe(fillPath.name, () => {
+  it.each([
+    ['/v1/portfolios/:id/tree', { id: 'p1' }, '/v1/portfolios/p1/tree'],
+    ['/v1/portfolios/:id/grants/:userId', { id: 'p1', userId: 'u1' }, '/v1/portfolios/p1/grants/u1'],
+    ['/v1/units/:id', { id: 'a/b?c' }, '/v1/units/a%2Fb%3Fc'],
+    ['/v1/admin/cache', {}, '/v1/admin/cache'],
+  ])('%p with %p → %p', (template, params, path) => {
+    expect(fillPath(template, params)).toBe(path);
+  });
+
+  it('refuses a template whose parameter has no value', () => {
+    expect(() => fillPath('/v1/units/:id', { unitId: 'u1' })).toThrow('no value for :id in /v1/units/:id');
   });
 });
 

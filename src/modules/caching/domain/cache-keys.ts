@@ -36,6 +36,28 @@ export function cacheKey(namespace: CacheNamespace, scope: string, path: string,
   return `${CACHE_SCHEMA}:${namespace}:${scope}:${path}${q ? `?${q}` : ''}`;
 }
 
+/** A route's full path from its controller's and its method's paths, as Nest joins them. */
+export function joinPath(...parts: string[]): string {
+  return `/${parts
+    .map((part) => part.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
+}
+
+/** The parameters of a path template: `/v1/portfolios/:id/tree` → ['id']. */
+export function pathParams(template: string): string[] {
+  return [...template.matchAll(/:(\w+)/g)].map((match) => match[1]);
+}
+
+/** A path template with its parameters filled in, as a request for them names it. */
+export function fillPath(template: string, params: Readonly<Record<string, string>>): string {
+  return template.replace(/:(\w+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`no value for :${name} in ${template}`);
+    return encodeURIComponent(value);
+  });
+}
+
 /** What one write affects: every view tagged with one of these is dropped. */
 export const accountTag = (id: string) => `account:${id}`;
 export const portfolioTag = (id: string) => `portfolio:${id}`;

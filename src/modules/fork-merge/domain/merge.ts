@@ -2,10 +2,16 @@ import { type Cents, formatCents } from '@app/money';
 import type { AccountStatus } from '../../accounts/domain/account-types';
 import {
   MARKET_STATUSES,
+  POCKETS,
   type AccountDelta,
   type Leg,
   type PlannedTransaction,
+  type Pocket,
 } from '../../transactions/domain/ledger.types';
+
+/** A forked unit is active until it merges (the CHECK on units.status). */
+export const UNIT_STATUSES = ['ACTIVE', 'MERGED'] as const;
+export type UnitStatus = (typeof UNIT_STATUSES)[number];
 
 export interface UnitAccount {
   id: string;
@@ -20,7 +26,7 @@ export interface UnitAccount {
 export interface MergeCandidate {
   id: string;
   portfolioId: string;
-  status: 'ACTIVE' | 'MERGED';
+  status: UnitStatus;
   gen: UnitAccount;
   com: UnitAccount;
 }
@@ -30,8 +36,7 @@ export type MergeRefusal = 'ALREADY_MERGED' | 'BELOW_THRESHOLD';
 export type MergeDecision =
   { eligible: true; value: Cents } | { eligible: false; reason: MergeRefusal; message: string; value: Cents };
 
-export const accountValue = (a: Pick<UnitAccount, 'cash' | 'contracts' | 'leaps'>): Cents =>
-  a.cash + a.contracts + a.leaps;
+export const accountValue = (a: Pick<UnitAccount, Pocket>): Cents => a.cash + a.contracts + a.leaps;
 
 export const unitValue = (unit: Pick<MergeCandidate, 'gen' | 'com'>): Cents =>
   accountValue(unit.gen) + accountValue(unit.com);
@@ -64,7 +69,7 @@ export function planMerge(id: string, unit: MergeCandidate, rootComId: string, e
   const legs: Leg[] = [];
   const accounts: AccountDelta[] = [];
   for (const account of [unit.gen, unit.com]) {
-    for (const ledger of ['cash', 'contracts', 'leaps'] as const) {
+    for (const ledger of POCKETS) {
       if (account[ledger] !== 0n) legs.push({ accountId: account.id, ledger, amount: -account[ledger] });
     }
     accounts.push({

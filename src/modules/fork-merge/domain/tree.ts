@@ -1,5 +1,6 @@
 import type { Cents } from '@app/money';
 import type { AccountStatus, AccountType } from '../../accounts/domain/account-types';
+import type { UnitStatus } from './merge';
 
 export interface TreeAccount {
   id: string;
@@ -10,7 +11,7 @@ export interface TreeAccount {
 
 export interface TreeUnit {
   id: string;
-  status: 'ACTIVE' | 'MERGED';
+  status: UnitStatus;
   parentAccountId: string;
   parentUnitId: string | null;
   amount: Cents;

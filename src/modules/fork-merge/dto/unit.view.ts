@@ -2,31 +2,35 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, MaxLength } from 'class-validator';
 import { PageView } from '../../../common/page-view';
 import { IsStorableText, Optional } from '../../../common/validators';
-import { ACCOUNT_STATUSES } from '../../accounts/domain/account-types';
+import { ACCOUNT_STATUSES, ACCOUNT_TYPES } from '../../accounts/domain/account-types';
+import { MONEY } from '../../../common/money-property';
 import { AccountView } from '../../accounts/dto/account.view';
+import { GROWTH_TRIGGERS } from '../../async-tasks/queues';
+import { UNIT_STATUSES, type UnitStatus } from '../domain/merge';
 
-const MONEY = { type: String, example: '50000.00', description: 'USD, decimal string with two decimals' };
+/** Units are worth tens of thousands: so are the examples. */
+const UNIT_MONEY = { ...MONEY, example: '50000.00' };
 const UUID = { format: 'uuid' };
 const NULLABLE_UUID = { format: 'uuid', type: String, nullable: true };
 
 export class UnitAccountSummaryView {
   @ApiProperty(UUID) id: string;
   @ApiProperty({ enum: ACCOUNT_STATUSES }) status: string;
-  @ApiProperty(MONEY) value: string;
+  @ApiProperty(UNIT_MONEY) value: string;
 }
 
 export class UnitView {
   @ApiProperty(UUID) id: string;
   @ApiProperty(UUID) portfolioId: string;
-  @ApiProperty({ enum: ['ACTIVE', 'MERGED'] }) status: 'ACTIVE' | 'MERGED';
+  @ApiProperty({ enum: UNIT_STATUSES }) status: UnitStatus;
   @ApiProperty({ ...UUID, description: 'the GEN account that forked this unit' }) parentAccountId: string;
   @ApiProperty({ ...NULLABLE_UUID, description: "the parent GEN's unit; null when a root GEN forked" })
   parentUnitId: string | null;
   @ApiProperty({ type: UnitAccountSummaryView }) gen: UnitAccountSummaryView;
   @ApiProperty({ type: UnitAccountSummaryView }) com: UnitAccountSummaryView;
-  @ApiProperty({ ...MONEY, description: 'its GEN + its COM, all pockets (0 once merged)' }) value: string;
-  @ApiProperty({ ...MONEY, description: 'the surplus forked to create it' }) amount: string;
-  @ApiProperty({ enum: ['automatic', 'scan', 'user'], description: 'what triggered the fork' }) trigger: string;
+  @ApiProperty({ ...UNIT_MONEY, description: 'its GEN + its COM, all pockets (0 once merged)' }) value: string;
+  @ApiProperty({ ...UNIT_MONEY, description: 'the surplus forked to create it' }) amount: string;
+  @ApiProperty({ enum: GROWTH_TRIGGERS, description: 'what triggered the fork' }) trigger: string;
   @ApiProperty({ ...NULLABLE_UUID, description: 'the user who asked for the fork, if one did' })
   createdBy: string | null;
   @ApiProperty(UUID) forkTransactionId: string;
@@ -38,9 +42,9 @@ export class UnitView {
 export class UnitPageView extends PageView(UnitView) {}
 
 export class MergeProgressView {
-  @ApiProperty(MONEY) mergeThreshold: string;
+  @ApiProperty(UNIT_MONEY) mergeThreshold: string;
   @ApiProperty({ example: 42.5, description: 'value / merge threshold, percent (2 decimals)' }) progressPct: number;
-  @ApiProperty({ ...MONEY, description: 'what the unit still needs to reach the threshold (0 once reached)' })
+  @ApiProperty({ ...UNIT_MONEY, description: 'what the unit still needs to reach the threshold (0 once reached)' })
   remaining: string;
 }
 
@@ -53,16 +57,16 @@ export class UnitDetailView extends UnitView {
 
 export class TreeAccountView {
   @ApiProperty(UUID) id: string;
-  @ApiProperty({ enum: ['GEN', 'REV', 'COM'] }) type: string;
+  @ApiProperty({ enum: ACCOUNT_TYPES }) type: string;
   @ApiProperty({ enum: ACCOUNT_STATUSES }) status: string;
-  @ApiProperty(MONEY) value: string;
+  @ApiProperty(UNIT_MONEY) value: string;
 }
 
 export class TreeUnitView {
   @ApiProperty(UUID) id: string;
-  @ApiProperty({ enum: ['ACTIVE', 'MERGED'] }) status: string;
-  @ApiProperty({ ...MONEY, description: 'its GEN + its COM' }) value: string;
-  @ApiProperty({ ...MONEY, description: 'the surplus forked to create it' }) amount: string;
+  @ApiProperty({ enum: UNIT_STATUSES }) status: string;
+  @ApiProperty({ ...UNIT_MONEY, description: 'its GEN + its COM' }) value: string;
+  @ApiProperty({ ...UNIT_MONEY, description: 'the surplus forked to create it' }) amount: string;
   @ApiProperty(UUID) parentAccountId: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ type: TreeAccountView }) gen: TreeAccountView;
@@ -82,7 +86,7 @@ export class TreeView {
   @ApiProperty({ type: [TreeRootView], description: 'the root accounts GEN, REV, COM' }) roots: TreeRootView[];
   @ApiProperty({ description: 'units in the tree, merged ones included' }) units: number;
   @ApiProperty({ description: 'active units' }) activeUnits: number;
-  @ApiProperty({ ...MONEY, description: 'root accounts + active units' }) totalValue: string;
+  @ApiProperty({ ...UNIT_MONEY, description: 'root accounts + active units' }) totalValue: string;
 }
 
 export const PROPOSAL_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'SUPERSEDED'] as const;
@@ -96,7 +100,7 @@ export class MergeProposalView {
     description: 'SUPERSEDED: the unit merged another way (automatic mode or a direct merge request)',
   })
   status: string;
-  @ApiProperty({ ...MONEY, description: "the unit's value when proposed" }) value: string;
+  @ApiProperty({ ...UNIT_MONEY, description: "the unit's value when proposed" }) value: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time', type: String, nullable: true }) decidedAt: string | null;
   @ApiProperty(NULLABLE_UUID) decidedBy: string | null;

@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { WEEKS_PER_YEAR } from '../../accounts/domain/account-types';
 
 /**
  * The geometric-growth projection (docs/domain.md §9): a deterministic week-by-week simulation.
@@ -23,7 +24,6 @@ import Decimal from 'decimal.js';
 
 export const ATOMS_PER_CENT = 10n ** 16n;
 const RATE_DENOMINATOR = 10n ** 10n; // 10⁴ (basis points of buffer) × 10⁶ (parts per million of rate)
-export const WEEKS_PER_YEAR = 52;
 
 export type AccountKind = 'gen' | 'rev' | 'com';
 

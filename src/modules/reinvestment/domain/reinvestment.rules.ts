@@ -2,6 +2,7 @@ import { splitByWeights, type Cents } from '@app/money';
 import type { AccountType } from '../../accounts/domain/account-types';
 import { percentToBasisPoints } from '../../accounts/domain/percent';
 import {
+  isIncomeKind,
   OWNER_STATUSES,
   type Leg,
   type PlannedTransaction,
@@ -9,9 +10,6 @@ import {
 } from '../../transactions/domain/ledger.types';
 import { assertBalanced, deltasFromLegs } from '../../transactions/domain/postings';
 import { nothingToClose, reinvestmentNotAllowed } from '../reinvestment.errors';
-
-/** The kinds whose cash postings make an account's trading income (docs/domain.md §7). */
-export const INCOME_KINDS: readonly TransactionKind[] = ['PREMIUM', 'TRADING_LOSS', 'FEE'];
 
 /** The sum of an account's cash postings of one kind (and, for a REVERSAL, the kind it reversed). */
 export interface IncomeEntry {
@@ -30,7 +28,7 @@ export function netTradingIncome(entries: readonly IncomeEntry[]): Cents {
   let total = 0n;
   for (const e of entries) {
     const kind = e.kind === 'REVERSAL' ? e.reversedKind : e.kind;
-    if (kind && INCOME_KINDS.includes(kind)) total += e.amount;
+    if (kind && isIncomeKind(kind)) total += e.amount;
   }
   return total;
 }

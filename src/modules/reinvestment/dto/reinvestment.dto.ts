@@ -2,8 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import { IsAmount, Optional } from '../../../common/validators';
 import { TransactionView } from '../../transactions/dto/transaction.view';
-
-const MONEY = { type: String, example: '1250.00', description: 'USD, decimal string with two decimals' };
+import { MONEY } from '../../../common/money-property';
 
 export class ReinvestmentDto {
   @ApiPropertyOptional({

@@ -14,6 +14,14 @@ export const TRANSACTION_KINDS = [
 ] as const;
 export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
 
+/** The kinds whose postings are an account's trading income (docs/domain.md §7, §8): PREMIUM − TRADING_LOSS − FEE. */
+export const INCOME_KINDS = ['PREMIUM', 'TRADING_LOSS', 'FEE'] as const;
+export type IncomeKind = (typeof INCOME_KINDS)[number];
+
+export function isIncomeKind(kind: TransactionKind): kind is IncomeKind {
+  return (INCOME_KINDS as readonly string[]).includes(kind);
+}
+
 export const POCKETS = ['cash', 'contracts', 'leaps'] as const;
 export type Pocket = (typeof POCKETS)[number];
 export const EXTERNAL_LEDGERS = ['external:bank', 'external:market', 'external:fees'] as const;

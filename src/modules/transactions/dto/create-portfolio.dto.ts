@@ -1,7 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IsAmount, IsDecimalNumber, IsNested, Optional, IsStorableText } from '../../../common/validators';
-import { TEMPLATES, type Template } from '../../accounts/domain/templates';
+import {
+  DEFAULT_MERGE_MODE,
+  MERGE_MODES,
+  TEMPLATES,
+  type MergeMode,
+  type Template,
+} from '../../accounts/domain/templates';
 import { ThresholdsDto } from '../../accounts/dto/thresholds.dto';
 
 export class AllocationDto {
@@ -37,8 +43,8 @@ export class CreatePortfolioDto extends ThresholdsDto {
   @IsNested(() => AllocationDto)
   allocation?: AllocationDto;
 
-  @ApiPropertyOptional({ enum: ['auto', 'confirm'], default: 'confirm' })
+  @ApiPropertyOptional({ enum: MERGE_MODES, default: DEFAULT_MERGE_MODE })
   @Optional()
-  @IsIn(['auto', 'confirm'])
-  mergeMode?: 'auto' | 'confirm';
+  @IsIn(MERGE_MODES)
+  mergeMode?: MergeMode;
 }
